@@ -1,0 +1,198 @@
+/**
+ * io-ts building blocks shared by every boundary: strict objects (unknown keys
+ * are refused, not silently dropped), ISO instants, durations, and a reporter
+ * that names the field path and the offending value.
+ */
+import { isLeft } from 'fp-ts/lib/Either.js'
+import * as t from 'io-ts'
+
+const hasOwn = Object.prototype.hasOwnProperty
+
+/** JSON-ish short rendering of an offending value for error messages. */
+export const showValue = (v: unknown): string => {
+  if (v === undefined) return 'undefined'
+  if (typeof v === 'string') return JSON.stringify(v.length > 60 ? `${v.slice(0, 57)}...` : v)
+  try {
+    const s = JSON.stringify(v)
+    if (s === undefined) return String(v)
+    return s.length > 60 ? `${s.slice(0, 57)}...` : s
+  } catch {
+    return Object.prototype.toString.call(v)
+  }
+}
+
+/**
+ * A strict object codec: `required` keys must be present, `optional` keys may
+ * be absent (never `undefined`), any other key is refused with its path.
+ */
+export const strict = <R extends t.Props, O extends t.Props = Record<never, never>>(
+  required: R,
+  optional?: O,
+  name?: string,
+): t.Type<
+  t.TypeOf<t.TypeC<R>> & Partial<t.TypeOf<t.TypeC<O>>>,
+  t.OutputOf<t.TypeC<R>> & Partial<t.OutputOf<t.TypeC<O>>>,
+  unknown
+> => {
+  const opt = (optional ?? {}) as O
+  const reqKeys = Object.keys(required)
+  const optKeys = Object.keys(opt)
+  const allowed = new Set([...reqKeys, ...optKeys])
+  type A = t.TypeOf<t.TypeC<R>> & Partial<t.TypeOf<t.TypeC<O>>>
+  const isObj = (u: unknown): u is Record<string, unknown> =>
+    typeof u === 'object' && u !== null && !Array.isArray(u)
+  return new t.Type<A, A, unknown>(
+    name ?? `{ ${[...reqKeys, ...optKeys.map((k) => `${k}?`)].join(', ')} }`,
+    (u): u is A => isObj(u),
+    (u, c) => {
+      if (!isObj(u)) return t.failure(u, c, 'expected an object')
+      const errors: t.Errors = []
+      const out: Record<string, unknown> = {}
+      for (const k of Object.keys(u)) {
+        if (!allowed.has(k)) {
+          errors.push({
+            value: u[k],
+            context: [...c, { key: k, type: t.never, actual: u[k] }],
+            message: `unknown field "${k}"`,
+          })
+        }
+      }
+      for (const k of reqKeys) {
+        const codec = required[k] as t.Mixed
+        const v = hasOwn.call(u, k) ? u[k] : undefined
+        const r = codec.validate(v, t.appendContext(c, k, codec, v))
+        if (isLeft(r)) errors.push(...r.left)
+        else out[k] = r.right
+      }
+      for (const k of optKeys) {
+        if (!hasOwn.call(u, k)) continue
+        const codec = opt[k] as t.Mixed
+        const v = u[k]
+        const r = codec.validate(v, t.appendContext(c, k, codec, v))
+        if (isLeft(r)) errors.push(...r.left)
+        else out[k] = r.right
+      }
+      return errors.length > 0 ? t.failures(errors) : t.success(out as A)
+    },
+    (a) => a,
+  ) as never
+}
+
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/
+
+export interface IsoInstantBrand {
+  readonly IsoInstant: unique symbol
+}
+/** An instant in ISO 8601 UTC with milliseconds: `2026-03-02T09:15:00.000Z`. */
+export type IsoInstant = t.Branded<string, IsoInstantBrand>
+export const IsoInstant = t.brand(
+  t.string,
+  (s): s is IsoInstant => ISO_INSTANT.test(s) && new Date(s).toISOString() === s,
+  'IsoInstant',
+)
+export const toInstant = (ms: number): IsoInstant => new Date(ms).toISOString() as IsoInstant
+export const instantMs = (s: IsoInstant | string): number => Date.parse(s)
+
+const DURATION = /^PT(?:(\d+)H)?(?:(\d+)M)?$/
+export interface DurationBrand {
+  readonly Duration: unique symbol
+}
+/** ISO 8601 `PTnHnM` duration (hours and minutes), e.g. `PT4H`, `PT1H30M`. */
+export type Duration = t.Branded<string, DurationBrand>
+export const Duration = t.brand(
+  t.string,
+  (s): s is Duration => s !== 'PT' && DURATION.test(s),
+  'Duration',
+)
+/** Minutes in a `PTnHnM` duration. */
+export const durationMinutes = (d: Duration | string): number => {
+  const m = DURATION.exec(d)
+  if (m === null || d === 'PT') throw new Error(`not a PTnHnM duration: ${d}`)
+  return Number(m[1] ?? 0) * 60 + Number(m[2] ?? 0)
+}
+export const minutesToDuration = (minutes: number): Duration => {
+  const h = Math.floor(minutes / 60)
+  const m = minutes % 60
+  return (h > 0 && m > 0 ? `PT${h}H${m}M` : h > 0 ? `PT${h}H` : `PT${m}M`) as Duration
+}
+
+export interface NonEmptyBrand {
+  readonly NonEmpty: unique symbol
+}
+/** A string with at least one non-blank character. */
+export type NonEmpty = t.Branded<string, NonEmptyBrand>
+export const NonEmpty = t.brand(t.string, (s): s is NonEmpty => s.trim().length > 0, 'NonEmpty')
+
+/** Local wall-clock time `HH:MM` (00:00–24:00). */
+export interface LocalTimeBrand {
+  readonly LocalTime: unique symbol
+}
+export type LocalTime = t.Branded<string, LocalTimeBrand>
+export const LocalTime = t.brand(
+  t.string,
+  (s): s is LocalTime => /^(?:[01]\d|2[0-3]):[0-5]\d$/.test(s) || s === '24:00',
+  'LocalTime',
+)
+
+/** Local calendar date `YYYY-MM-DD`. */
+export interface LocalDateBrand {
+  readonly LocalDate: unique symbol
+}
+export type LocalDate = t.Branded<string, LocalDateBrand>
+export const LocalDate = t.brand(
+  t.string,
+  (s): s is LocalDate => /^\d{4}-\d{2}-\d{2}$/.test(s) && new Date(`${s}T00:00:00.000Z`).toISOString().startsWith(s),
+  'LocalDate',
+)
+
+/** An integer in [min, max]. */
+export const intBetween = (min: number, max: number, name = `integer ${min}..${max}`) =>
+  new t.Type<number, number, unknown>(
+    name,
+    (u): u is number => typeof u === 'number' && Number.isInteger(u) && u >= min && u <= max,
+    (u, c) =>
+      typeof u === 'number' && Number.isInteger(u) && u >= min && u <= max ? t.success(u) : t.failure(u, c),
+    (a) => a,
+  )
+
+/** A partial record over a keyof codec, refusing unknown keys. */
+export const partialRecord = <D extends Record<string, unknown>, V extends t.Mixed>(keys: t.KeyofC<D>, value: V) =>
+  strict({}, Object.fromEntries(Object.keys(keys.keys).map((k) => [k, value])) as { [P in keyof D & string]: V })
+
+/** One problem found while decoding: where, what was expected, what was found. */
+export interface DecodeProblem {
+  readonly path: string
+  readonly expected: string
+  readonly actual: string
+  readonly message: string
+}
+
+const pathOf = (e: t.ValidationError): string =>
+  e.context
+    .slice(1)
+    .map((c) => c.key)
+    .filter((k) => k !== '')
+    .join('.')
+
+/** Turn io-ts errors into readable problems naming the path and the offending value. */
+export const problemsOf = (errors: t.Errors): DecodeProblem[] => {
+  const seen = new Set<string>()
+  const out: DecodeProblem[] = []
+  for (const e of errors) {
+    const path = pathOf(e) || '(root)'
+    const last = e.context[e.context.length - 1]
+    const expected = last?.type.name ?? 'unknown'
+    const actual = showValue(e.value)
+    const message =
+      e.message ??
+      (e.value === undefined ? `missing required field, expected ${expected}` : `expected ${expected}, got ${actual}`)
+    const key = `${path}|${message}`
+    if (seen.has(key)) continue
+    seen.add(key)
+    out.push({ path, expected, actual, message })
+  }
+  return out
+}
+
+export const formatProblems = (ps: readonly DecodeProblem[]): string =>
+  ps.map((p) => `${p.path}: ${p.message}`).join('; ')

@@ -1,0 +1,181 @@
+/**
+ * The recorded event envelope of domain.md §3, its codec, and decoding of a
+ * stored or imported event: envelope, then type, upcast, then the data codec.
+ */
+import { isLeft, left, right, type Either } from 'fp-ts/lib/Either.js'
+import * as t from 'io-ts'
+import { type DecodeProblem, IsoInstant, intBetween, problemsOf, showValue, strict } from './codec.js'
+import {
+  currentVersion,
+  type DomainEvent,
+  type EventType,
+  eventCodecs,
+  type StreamCategory,
+  streamCategoryOf,
+} from './events.js'
+import { upcast } from './upcasters.js'
+import { type Actor, Role } from './vocabulary.js'
+
+export const EventMeta = strict(
+  {},
+  { commandId: t.string, correlationId: t.string, causationId: t.string, prevHash: t.string, hash: t.string },
+  'EventMeta',
+)
+export type EventMeta = t.TypeOf<typeof EventMeta>
+
+const Nat = intBetween(0, Number.MAX_SAFE_INTEGER, 'non-negative integer')
+const Version = intBetween(1, 1_000_000, 'version ≥ 1')
+
+/** The envelope, with `type` and `data` not yet checked against the event codecs. */
+export const RawEnvelope = strict(
+  {
+    id: t.string,
+    stream: t.string,
+    revision: Nat,
+    position: Nat,
+    type: t.string,
+    version: Version,
+    at: IsoInstant,
+    actor: strict({ id: t.string, role: Role }, {}, 'Actor'),
+    data: t.unknown,
+  },
+  { meta: EventMeta },
+  'RecordedEvent',
+)
+
+/** What a decider's `evolve` sees: the event with when it happened and who did it. */
+export type Fact<E extends DomainEvent = DomainEvent> = E & { readonly at: IsoInstant; readonly actor: Actor }
+
+/** An event as stored: domain.md §3. `data` is at the current version. */
+export type RecordedEvent<E extends DomainEvent = DomainEvent> = Fact<E> & {
+  readonly id: string
+  readonly stream: string
+  readonly revision: number
+  readonly position: number
+  readonly version: number
+  readonly meta: EventMeta
+}
+
+/** An event handed to a store: everything but its revision and position. */
+export type EventToAppend<E extends DomainEvent = DomainEvent> = Fact<E> & {
+  readonly id: string
+  readonly version: number
+  readonly meta: EventMeta
+}
+
+// ---- stream names ----------------------------------------------------------
+
+export const ORGANIZATION_STREAM = 'organization'
+export const ticketStream = (ticketId: string) => `ticket-${ticketId}`
+export const majorIncidentStream = (incidentId: string) => `major-incident-${incidentId}`
+export const knowledgeStream = (articleId: string) => `knowledge-${articleId}`
+export const STREAM_PREFIXES = ['organization', 'ticket-', 'major-incident-', 'knowledge-'] as const
+
+/** The category of a stream name, or undefined when it is not one of Soutien's. */
+export const categoryOfStream = (stream: string): StreamCategory | undefined => {
+  if (stream === ORGANIZATION_STREAM) return 'organization'
+  // "major-incident-" must be tested before a hypothetical shorter prefix.
+  if (stream.startsWith('major-incident-') && stream.length > 15) return 'major-incident'
+  if (stream.startsWith('ticket-') && stream.length > 7) return 'ticket'
+  if (stream.startsWith('knowledge-') && stream.length > 10) return 'knowledge'
+  return undefined
+}
+/** The id part of `ticket-<id>`, `major-incident-<id>`, `knowledge-<id>`. */
+export const streamId = (stream: string): string => {
+  const c = categoryOfStream(stream)
+  if (c === 'ticket') return stream.slice(7)
+  if (c === 'major-incident') return stream.slice(15)
+  if (c === 'knowledge') return stream.slice(10)
+  return stream
+}
+
+// ---- decoding --------------------------------------------------------------
+
+export const isEventType = (s: string): s is EventType => Object.hasOwn(eventCodecs, s)
+
+/**
+ * Decode one stored/imported event: envelope, known type, version not from the
+ * future, stream of the right category, upcast to the current version, data.
+ * Every problem is reported with its field path; nothing throws.
+ */
+export const decodeRecordedEvent = (u: unknown): Either<DecodeProblem[], RecordedEvent> => {
+  const env = RawEnvelope.decode(u)
+  if (isLeft(env)) return left(problemsOf(env.left))
+  const e = env.right
+  if (!isEventType(e.type))
+    return left([
+      { path: 'type', expected: 'a known event type', actual: showValue(e.type), message: `unknown event type ${showValue(e.type)}` },
+    ])
+  const type = e.type
+  const cat = categoryOfStream(e.stream)
+  if (cat !== streamCategoryOf[type])
+    return left([
+      {
+        path: 'stream',
+        expected: `a ${streamCategoryOf[type]} stream`,
+        actual: showValue(e.stream),
+        message: `${type} belongs to a ${streamCategoryOf[type]} stream, not ${showValue(e.stream)}`,
+      },
+    ])
+  if (e.version > currentVersion[type])
+    return left([
+      {
+        path: 'version',
+        expected: `≤ ${currentVersion[type]}`,
+        actual: String(e.version),
+        message: `${type} version ${e.version} is newer than this release reads (≤ ${currentVersion[type]})`,
+      },
+    ])
+  let data: unknown
+  try {
+    data = upcast(type, e.version, e.data)
+  } catch (err) {
+    return left([{ path: 'version', expected: 'an upcastable version', actual: String(e.version), message: String(err) }])
+  }
+  const codec = eventCodecs[type] as t.Mixed
+  const d = codec.decode(data)
+  if (isLeft(d)) return left(problemsOf(prefix(d.left, 'data')))
+  const rec = {
+    id: e.id,
+    stream: e.stream,
+    revision: e.revision,
+    position: e.position,
+    type,
+    version: currentVersion[type],
+    at: e.at,
+    actor: e.actor as Actor,
+    data: d.right,
+    meta: e.meta ?? {},
+  } as RecordedEvent
+  return right(rec)
+}
+
+const prefix = (errors: t.Errors, key: string): t.Errors =>
+  errors.map((err) => ({
+    ...err,
+    context: [err.context[0] ?? { key: '', type: t.unknown, actual: undefined }, { key, type: t.unknown, actual: undefined }, ...err.context.slice(1)],
+  }))
+
+/**
+ * Check an event a decider or a host wants to append (its data against the
+ * codec of its type). Programmer errors in deciders surface here, not in storage.
+ */
+export const validateEventData = (e: DomainEvent): Either<DecodeProblem[], DomainEvent> => {
+  const codec = eventCodecs[e.type] as t.Mixed
+  const d = codec.decode(e.data)
+  return isLeft(d) ? left(problemsOf(prefix(d.left, 'data'))) : right(e)
+}
+
+/** The envelope exactly as domain.md §3 writes it (key order fixed), for files and hashing. */
+export const toWire = (e: RecordedEvent): Record<string, unknown> => ({
+  id: e.id,
+  stream: e.stream,
+  revision: e.revision,
+  position: e.position,
+  type: e.type,
+  version: e.version,
+  at: e.at,
+  actor: { id: e.actor.id, role: e.actor.role },
+  data: e.data,
+  meta: e.meta,
+})

@@ -99,11 +99,7 @@ export interface DurationBrand {
 }
 /** ISO 8601 `PTnHnM` duration (hours and minutes), e.g. `PT4H`, `PT1H30M`. */
 export type Duration = t.Branded<string, DurationBrand>
-export const Duration = t.brand(
-  t.string,
-  (s): s is Duration => s !== 'PT' && DURATION.test(s),
-  'Duration',
-)
+export const Duration = t.brand(t.string, (s): s is Duration => s !== 'PT' && DURATION.test(s), 'Duration')
 /** Minutes in a `PTnHnM` duration. */
 export const durationMinutes = (d: Duration | string): number => {
   const m = DURATION.exec(d)
@@ -141,7 +137,8 @@ export interface LocalDateBrand {
 export type LocalDate = t.Branded<string, LocalDateBrand>
 export const LocalDate = t.brand(
   t.string,
-  (s): s is LocalDate => /^\d{4}-\d{2}-\d{2}$/.test(s) && new Date(`${s}T00:00:00.000Z`).toISOString().startsWith(s),
+  (s): s is LocalDate =>
+    /^\d{4}-\d{2}-\d{2}$/.test(s) && new Date(`${s}T00:00:00.000Z`).toISOString().startsWith(s),
   'LocalDate',
 )
 
@@ -156,8 +153,14 @@ export const intBetween = (min: number, max: number, name = `integer ${min}..${m
   )
 
 /** A partial record over a keyof codec, refusing unknown keys. */
-export const partialRecord = <D extends Record<string, unknown>, V extends t.Mixed>(keys: t.KeyofC<D>, value: V) =>
-  strict({}, Object.fromEntries(Object.keys(keys.keys).map((k) => [k, value])) as { [P in keyof D & string]: V })
+export const partialRecord = <D extends Record<string, unknown>, V extends t.Mixed>(
+  keys: t.KeyofC<D>,
+  value: V,
+) =>
+  strict(
+    {},
+    Object.fromEntries(Object.keys(keys.keys).map((k) => [k, value])) as { [P in keyof D & string]: V },
+  )
 
 /** One problem found while decoding: where, what was expected, what was found. */
 export interface DecodeProblem {
@@ -185,7 +188,9 @@ export const problemsOf = (errors: t.Errors): DecodeProblem[] => {
     const actual = showValue(e.value)
     const message =
       e.message ??
-      (e.value === undefined ? `missing required field, expected ${expected}` : `expected ${expected}, got ${actual}`)
+      (e.value === undefined
+        ? `missing required field, expected ${expected}`
+        : `expected ${expected}, got ${actual}`)
     const key = `${path}|${message}`
     if (seen.has(key)) continue
     seen.add(key)

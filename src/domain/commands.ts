@@ -11,7 +11,12 @@ import type { AgentRole, Channel, Priority, SupportDomain, TicketKind } from './
 // ---- organization (manager; bootstrap may use system) ----------------------
 
 export type OrganizationCommand =
-  | { readonly type: 'RegisterSite'; readonly siteId: string; readonly name: string; readonly timeZone: string }
+  | {
+      readonly type: 'RegisterSite'
+      readonly siteId: string
+      readonly name: string
+      readonly timeZone: string
+    }
   | {
       readonly type: 'SetSupportHours'
       readonly siteId: string
@@ -100,7 +105,11 @@ export type TicketCommand =
       readonly reason: 'response-breach' | 'resolution-breach' | 'difficulty'
       readonly note?: string
     }
-  | { readonly type: 'SuspendTicket'; readonly ticketId: string; readonly reason: 'awaiting-user' | 'awaiting-supplier' }
+  | {
+      readonly type: 'SuspendTicket'
+      readonly ticketId: string
+      readonly reason: 'awaiting-user' | 'awaiting-supplier'
+    }
   | { readonly type: 'ResumeTicket'; readonly ticketId: string }
   | {
       readonly type: 'ResolveTicket'
@@ -111,7 +120,12 @@ export type TicketCommand =
     }
   | { readonly type: 'ReopenTicket'; readonly ticketId: string; readonly reason: string }
   | { readonly type: 'CloseTicket'; readonly ticketId: string }
-  | { readonly type: 'RecordSatisfaction'; readonly ticketId: string; readonly score: number; readonly comment?: string }
+  | {
+      readonly type: 'RecordSatisfaction'
+      readonly ticketId: string
+      readonly score: number
+      readonly comment?: string
+    }
   | { readonly type: 'LinkTicketToMajorIncident'; readonly ticketId: string; readonly incidentId: string }
 
 // ---- major incident --------------------------------------------------------

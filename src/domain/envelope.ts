@@ -2,7 +2,7 @@
  * The recorded event envelope of domain.md §3, its codec, and decoding of a
  * stored or imported event: envelope, then type, upcast, then the data codec.
  */
-import { isLeft, left, right, type Either } from 'fp-ts/lib/Either.js'
+import { type Either, isLeft, left, right } from 'fp-ts/lib/Either.js'
 import * as t from 'io-ts'
 import { type DecodeProblem, IsoInstant, intBetween, problemsOf, showValue, strict } from './codec.js'
 import {
@@ -104,7 +104,12 @@ export const decodeRecordedEvent = (u: unknown): Either<DecodeProblem[], Recorde
   const e = env.right
   if (!isEventType(e.type))
     return left([
-      { path: 'type', expected: 'a known event type', actual: showValue(e.type), message: `unknown event type ${showValue(e.type)}` },
+      {
+        path: 'type',
+        expected: 'a known event type',
+        actual: showValue(e.type),
+        message: `unknown event type ${showValue(e.type)}`,
+      },
     ])
   const type = e.type
   const cat = categoryOfStream(e.stream)
@@ -130,7 +135,9 @@ export const decodeRecordedEvent = (u: unknown): Either<DecodeProblem[], Recorde
   try {
     data = upcast(type, e.version, e.data)
   } catch (err) {
-    return left([{ path: 'version', expected: 'an upcastable version', actual: String(e.version), message: String(err) }])
+    return left([
+      { path: 'version', expected: 'an upcastable version', actual: String(e.version), message: String(err) },
+    ])
   }
   const codec = eventCodecs[type] as t.Mixed
   const d = codec.decode(data)
@@ -153,7 +160,11 @@ export const decodeRecordedEvent = (u: unknown): Either<DecodeProblem[], Recorde
 const prefix = (errors: t.Errors, key: string): t.Errors =>
   errors.map((err) => ({
     ...err,
-    context: [err.context[0] ?? { key: '', type: t.unknown, actual: undefined }, { key, type: t.unknown, actual: undefined }, ...err.context.slice(1)],
+    context: [
+      err.context[0] ?? { key: '', type: t.unknown, actual: undefined },
+      { key, type: t.unknown, actual: undefined },
+      ...err.context.slice(1),
+    ],
   }))
 
 /**

@@ -3,7 +3,16 @@
  * and its current schema `version`. Names are the wire format: keep them.
  */
 import * as t from 'io-ts'
-import { Duration, IsoInstant, intBetween, LocalDate, LocalTime, NonEmpty, partialRecord, strict } from './codec.js'
+import {
+  Duration,
+  IsoInstant,
+  intBetween,
+  LocalDate,
+  LocalTime,
+  NonEmpty,
+  partialRecord,
+  strict,
+} from './codec.js'
 import { AgentRole, Channel, Priority, SupportDomain, TicketKind } from './vocabulary.js'
 
 const str = t.string
@@ -97,7 +106,10 @@ export const HierarchyReason = t.keyof(
   'HierarchyReason',
 )
 export type HierarchyReason = t.TypeOf<typeof HierarchyReason>
-export const SuspensionReason = t.keyof({ 'awaiting-user': null, 'awaiting-supplier': null }, 'SuspensionReason')
+export const SuspensionReason = t.keyof(
+  { 'awaiting-user': null, 'awaiting-supplier': null },
+  'SuspensionReason',
+)
 
 const Empty = strict({}, {}, '{}')
 
@@ -111,7 +123,10 @@ export const ticketEventCodecs = {
     channel: Channel,
     summary: str,
   }),
-  TicketQualified: strict({ kind: TicketKind, domain: SupportDomain, priority: Priority }, { diagnosis: str }),
+  TicketQualified: strict(
+    { kind: TicketKind, domain: SupportDomain, priority: Priority },
+    { diagnosis: str },
+  ),
   TicketAssigned: strict({ ownerId: str }),
   UserInformed: strict({ kind: UserInformedKind, message: str }, { expectedResolutionAt: IsoInstant }),
   TicketEscalated: strict({ domain: SupportDomain, reason: EscalationReason }, { note: str }),

@@ -41,4 +41,3 @@ export const upcast = (type: EventType, version: number, data: unknown): unknown
   }
   return d
 }
-

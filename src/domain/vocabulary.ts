@@ -36,11 +36,17 @@ export type AgentRole = t.TypeOf<typeof AgentRole>
 export const Level = t.keyof({ L1: null, L2: null }, 'Level')
 export type Level = t.TypeOf<typeof Level>
 
-export const SupportDomain = t.keyof({ office: null, telephony: null, business: null, network: null }, 'Domain')
+export const SupportDomain = t.keyof(
+  { office: null, telephony: null, business: null, network: null },
+  'Domain',
+)
 export type SupportDomain = t.TypeOf<typeof SupportDomain>
 export const DOMAINS: readonly SupportDomain[] = ['office', 'telephony', 'business', 'network']
 
-export const TicketKind = t.keyof({ incident: null, question: null, request: null, preventive: null }, 'TicketKind')
+export const TicketKind = t.keyof(
+  { incident: null, question: null, request: null, preventive: null },
+  'TicketKind',
+)
 export type TicketKind = t.TypeOf<typeof TicketKind>
 
 export const Priority = t.keyof({ P1: null, P2: null, P3: null, P4: null }, 'Priority')

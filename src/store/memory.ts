@@ -46,11 +46,12 @@ export const createMemoryStore = (): EventStore => {
   const ids = new Set<string>()
   const listeners = new Set<() => void>()
 
-  const append = (
-    stream: string,
-    events: readonly EventToAppend[],
-    expected: ExpectedRevision,
-  ): TE.TaskEither<StoreError, AppendResult> =>
+  const append =
+    (
+      stream: string,
+      events: readonly EventToAppend[],
+      expected: ExpectedRevision,
+    ): TE.TaskEither<StoreError, AppendResult> =>
     async () => {
       const existing = streams.get(stream) ?? []
       const check = checkExpected(
@@ -66,15 +67,19 @@ export const createMemoryStore = (): EventStore => {
       }
       const seen = new Set<string>()
       for (const e of events) {
-        if (ids.has(e.id) || seen.has(e.id))
-          return E.left(invalidEvent(`event id ${e.id} is already stored`))
+        if (ids.has(e.id) || seen.has(e.id)) return E.left(invalidEvent(`event id ${e.id} is already stored`))
         seen.add(e.id)
       }
       if (events.length === 0)
         return E.right({ nextExpectedRevision: existing.length - 1, position: log.length - 1 })
       const arr = streams.get(stream) ?? []
       for (const e of events) {
-        const rec: RecordedEvent = { ...e, stream, revision: arr.length, position: log.length } as RecordedEvent
+        const rec: RecordedEvent = {
+          ...e,
+          stream,
+          revision: arr.length,
+          position: log.length,
+        } as RecordedEvent
         arr.push(rec)
         log.push(rec)
         ids.add(e.id)

@@ -33,7 +33,11 @@ export interface InvalidEvent {
 }
 export type StoreError = ConcurrencyConflict | StoreUnavailable | InvalidEvent
 
-export const conflict = (stream: string, expected: ExpectedRevision, actual: number): ConcurrencyConflict => ({
+export const conflict = (
+  stream: string,
+  expected: ExpectedRevision,
+  actual: number,
+): ConcurrencyConflict => ({
   _tag: 'ConcurrencyConflict',
   stream,
   expected,
@@ -95,7 +99,10 @@ export interface EventStore {
     expected: ExpectedRevision,
   ) => TaskEither<StoreError, AppendResult>
   /** The events of one stream in revision order (empty when it does not exist). */
-  readonly readStream: (stream: string, options?: ReadStreamOptions) => TaskEither<StoreError, readonly RecordedEvent[]>
+  readonly readStream: (
+    stream: string,
+    options?: ReadStreamOptions,
+  ) => TaskEither<StoreError, readonly RecordedEvent[]>
   /** Every event in global order, streamed. Throws `StoreFailure` on store errors. */
   readonly readAll: (options?: ReadAllOptions) => AsyncIterable<RecordedEvent>
   /**

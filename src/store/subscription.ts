@@ -37,7 +37,8 @@ export const subscribeByPolling = (
     while (!closed) {
       pending = false
       const base: ReadAllOptions = { after: checkpoint }
-      const o = options.streamPrefixes === undefined ? base : { ...base, streamPrefixes: options.streamPrefixes }
+      const o =
+        options.streamPrefixes === undefined ? base : { ...base, streamPrefixes: options.streamPrefixes }
       for await (const e of readAll(o)) {
         if (closed) return
         await handler(e)

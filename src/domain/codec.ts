@@ -41,7 +41,7 @@ export const strict = <R extends t.Props, O extends t.Props = Record<never, neve
   type A = t.TypeOf<t.TypeC<R>> & Partial<t.TypeOf<t.TypeC<O>>>
   const isObj = (u: unknown): u is Record<string, unknown> =>
     typeof u === 'object' && u !== null && !Array.isArray(u)
-  return new t.Type<A, A, unknown>(
+  const codec = new t.Type<A, A, unknown>(
     name ?? `{ ${[...reqKeys, ...optKeys.map((k) => `${k}?`)].join(', ')} }`,
     (u): u is A => isObj(u),
     (u, c) => {
@@ -75,7 +75,16 @@ export const strict = <R extends t.Props, O extends t.Props = Record<never, neve
       return errors.length > 0 ? t.failures(errors) : t.success(out as A)
     },
     (a) => a,
-  ) as never
+  )
+  return Object.assign(codec, { required, optional: opt }) as never
+}
+
+/** The field codecs of a `strict` codec (for generated documentation). */
+export const fieldsOf = (codec: t.Mixed): { required: t.Props; optional: t.Props } | undefined => {
+  const c = codec as t.Mixed & { required?: t.Props; optional?: t.Props }
+  return c.required !== undefined && c.optional !== undefined
+    ? { required: c.required, optional: c.optional }
+    : undefined
 }
 
 const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/

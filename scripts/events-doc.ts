@@ -26,7 +26,10 @@ const typeName = (c: t.Mixed): string => {
     return parts.length === 0 ? '{}' : `{ ${parts.join(', ')} }`
   }
   const keys = (c as t.Mixed & { keys?: Record<string, unknown> }).keys
-  if (keys !== undefined) return Object.keys(keys).map((k) => `\`${k}\``).join(' \\| ')
+  if (keys !== undefined)
+    return Object.keys(keys)
+      .map((k) => `\`${k}\``)
+      .join(' \\| ')
   return c.name.replace(/\|/g, '\\|')
 }
 
@@ -42,9 +45,16 @@ const section = (title: string, stream: string, codecs: Record<string, t.Mixed>)
           ].join('<br>') || '—'
     return `| \`${type}\` | ${currentVersion[type as EventType]} | ${fields} |`
   })
-  return [`## ${title}`, '', `Stream: \`${stream}\``, '', '| type | version | data |', '|---|---|---|', ...rows, ''].join(
-    '\n',
-  )
+  return [
+    `## ${title}`,
+    '',
+    `Stream: \`${stream}\``,
+    '',
+    '| type | version | data |',
+    '|---|---|---|',
+    ...rows,
+    '',
+  ].join('\n')
 }
 
 export const renderEventsDoc = (): string =>

@@ -1,5 +1,5 @@
-import { isLeft, isRight } from 'fp-ts/lib/Either.js'
 import fc from 'fast-check'
+import { isLeft, isRight } from 'fp-ts/lib/Either.js'
 import { describe, expect, it } from 'vitest'
 import { durationMinutes, minutesToDuration } from '../src/domain/codec.js'
 import { categoryOfStream, decodeRecordedEvent, streamId, toWire } from '../src/domain/envelope.js'
@@ -57,7 +57,9 @@ describe('recorded event envelope', () => {
     const { summary: _s, ...noSummary } = opened.data
     expect(problems({ ...opened, data: noSummary }).map((p) => p.path)).toEqual(['data.summary'])
     expect(problems({ ...opened, extra: 1 }).map((p) => p.path)).toEqual(['extra'])
-    expect(problems({ ...opened, data: { ...opened.data, __proto__x: 1 } })[0]?.message).toContain('unknown field')
+    expect(problems({ ...opened, data: { ...opened.data, __proto__x: 1 } })[0]?.message).toContain(
+      'unknown field',
+    )
     expect(problems({ ...opened, at: '2026-03-02T09:15:00Z' }).map((p) => p.path)).toEqual(['at'])
     expect(problems({ ...opened, at: '2026-02-30T09:15:00.000Z' }).map((p) => p.path)).toEqual(['at'])
   })
@@ -106,7 +108,9 @@ describe('durations', () => {
     expect(durationMinutes('PT1H30M')).toBe(90)
     expect(durationMinutes('PT45M')).toBe(45)
     expect(() => durationMinutes('PT')).toThrow()
-    fc.assert(fc.property(fc.integer({ min: 1, max: 100_000 }), (m) => durationMinutes(minutesToDuration(m)) === m))
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 100_000 }), (m) => durationMinutes(minutesToDuration(m)) === m),
+    )
   })
 })
 

@@ -45,7 +45,12 @@ export const strict = <R extends t.Props, O extends t.Props = Record<never, neve
     name ?? `{ ${[...reqKeys, ...optKeys.map((k) => `${k}?`)].join(', ')} }`,
     (u): u is A => isObj(u),
     (u, c) => {
-      if (!isObj(u)) return t.failure(u, c, 'expected an object')
+      if (!isObj(u))
+        return t.failure(
+          u,
+          c,
+          u === undefined ? 'missing required field, expected an object' : 'expected an object',
+        )
       const errors: t.Errors = []
       const out: Record<string, unknown> = {}
       for (const k of Object.keys(u)) {
@@ -87,6 +92,12 @@ export const fieldsOf = (codec: t.Mixed): { required: t.Props; optional: t.Props
     : undefined
 }
 
+/** `toISOString` of a parsed date, or undefined when it is not a date (month 13 throws otherwise). */
+const isoOf = (s: string): string | undefined => {
+  const ms = Date.parse(s)
+  return Number.isNaN(ms) ? undefined : new Date(ms).toISOString()
+}
+
 const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/
 
 export interface IsoInstantBrand {
@@ -96,7 +107,7 @@ export interface IsoInstantBrand {
 export type IsoInstant = t.Branded<string, IsoInstantBrand>
 export const IsoInstant = t.brand(
   t.string,
-  (s): s is IsoInstant => ISO_INSTANT.test(s) && new Date(s).toISOString() === s,
+  (s): s is IsoInstant => ISO_INSTANT.test(s) && isoOf(s) === s,
   'IsoInstant',
 )
 export const toInstant = (ms: number): IsoInstant => new Date(ms).toISOString() as IsoInstant
@@ -146,8 +157,7 @@ export interface LocalDateBrand {
 export type LocalDate = t.Branded<string, LocalDateBrand>
 export const LocalDate = t.brand(
   t.string,
-  (s): s is LocalDate =>
-    /^\d{4}-\d{2}-\d{2}$/.test(s) && new Date(`${s}T00:00:00.000Z`).toISOString().startsWith(s),
+  (s): s is LocalDate => /^\d{4}-\d{2}-\d{2}$/.test(s) && isoOf(`${s}T00:00:00.000Z`)?.startsWith(s) === true,
   'LocalDate',
 )
 

@@ -118,3 +118,27 @@ export interface EventStore {
   /** Release every resource (connections, file handles, subscriptions). */
   readonly dispose: () => Promise<void>
 }
+
+/** An event handed to `importAtomically`: it carries the stream and the revision it must get. */
+export type EventToImport = EventToAppend & { readonly stream: string; readonly revision: number }
+
+export interface ImportResult {
+  /** Number of events stored. */
+  readonly events: number
+  /** Position of the last stored event (the head position when nothing was imported). */
+  readonly lastPosition: number
+}
+
+/**
+ * Optional capability of the stores that can store the events of many streams
+ * as one all-or-nothing unit (in-memory, SQLite; EventStoreDB has no
+ * multi-stream transaction). Each event must get exactly its `revision` (the
+ * next one of its stream); positions are assigned by the store, in order. Any
+ * refusal, or an error thrown by the iterable, stores nothing.
+ */
+export interface AtomicImport {
+  readonly importAtomically: (events: AsyncIterable<EventToImport>) => TaskEither<StoreError, ImportResult>
+}
+
+export const canImportAtomically = (store: EventStore): store is EventStore & AtomicImport =>
+  typeof (store as Partial<AtomicImport>).importAtomically === 'function'

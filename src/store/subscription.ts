@@ -32,6 +32,7 @@ export const subscribeByPolling = (
   const caughtUp = new Promise<void>((r) => {
     resolveCaughtUp = r
   })
+  let timer: ReturnType<typeof setTimeout> | undefined
   const loop = (async () => {
     let first = true
     while (!closed) {
@@ -51,22 +52,37 @@ export const subscribeByPolling = (
       if (closed || pending) continue
       await new Promise<void>((r) => {
         wake = r
-        if (pollMs !== undefined) setTimeout(r, pollMs).unref?.()
+        // Polling is only the fallback for writers we are not told about
+        // (another process): it must never keep the process alive.
+        if (pollMs !== undefined) {
+          timer = setTimeout(r, pollMs)
+          timer.unref?.()
+        }
       })
+      // A wake-up by signal leaves the poll timer pending: clear it, or a busy
+      // writer would pile up one timer per append.
+      if (timer !== undefined) clearTimeout(timer)
+      timer = undefined
       wake = undefined
     }
-  })().catch((err: unknown) => {
-    closed = true
-    resolveCaughtUp()
-    unlisten()
-    if (options.onError) options.onError(err)
-  })
+  })()
+    .catch((err: unknown) => {
+      closed = true
+      if (options.onError) options.onError(err)
+    })
+    .finally(() => {
+      // Closed before catching up, or failed: nobody must wait forever on caughtUp.
+      resolveCaughtUp()
+      unlisten()
+      if (timer !== undefined) clearTimeout(timer)
+    })
   return {
     caughtUp,
     close: async () => {
       closed = true
       unlisten()
       wake?.()
+      // (A handler must not await the close of its own subscription: it would wait for itself.)
       await loop
     },
   }

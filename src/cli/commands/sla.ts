@@ -1,0 +1,282 @@
+/**
+ * `soutien sla`: every ticket's service-level clocks (domain.md §5), one JSON
+ * object per ticket per line. Also home of what the analysis commands (sla,
+ * report, what-if, trace) share: reading a `--policy` file and folding a
+ * history as of an instant.
+ */
+import { readFileSync, statSync } from 'node:fs'
+import { isLeft } from 'fp-ts/lib/Either.js'
+import type * as t from 'io-ts'
+import { formatProblems, type IsoInstant, problemsOf } from '../../domain/codec.js'
+import { currentVersion, type SupportPolicy, SupportPolicySet, SupportPolicySetV1 } from '../../domain/events.js'
+import { UpcastError, upcast } from '../../domain/upcasters.js'
+import { applyQuality, initialQualityState, type QualityState } from '../../projections/quality.js'
+import type { TicketServiceLevels } from '../../projections/service-level-types.js'
+import {
+  applyServiceLevelEvent,
+  initialServiceLevelState,
+  type ServiceLevelOptions,
+  type ServiceLevelState,
+  serviceLevelReport,
+  type UnjudgedServiceLevel,
+} from '../../projections/service-levels.js'
+import { instantOpt, oneOf, parseArgs, stringOpt } from '../args.js'
+import { dataError, EXIT_OK, usageError } from '../errors.js'
+import { type CliCommand, type CliIO, writeOut } from '../io.js'
+import { createProgress } from '../progress.js'
+import { csvLine, SLA_CSV_HEADER, slaCsvCells } from '../render/csv.js'
+import { renderSlaTable } from '../render/table.js'
+import { type HistorySource, openHistory } from '../source.js'
+
+// ---- --policy files ------------------------------------------------------------
+
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v)
+
+/** Fields that version 1 of `SupportPolicySet` let default and version 2 records. */
+const V2_ONLY = ['responseTarget', 'majorIncidentBulletinTarget', 'qualityThresholds'] as const
+
+const decodeWith = <A>(codec: t.Decoder<unknown, A>, data: unknown, where: string, prefix: string): A => {
+  const r = codec.decode(data)
+  if (isLeft(r)) {
+    const problems = problemsOf(r.left).map((p) => ({
+      ...p,
+      path: prefix === '' ? p.path : p.path === '(root)' ? prefix.slice(0, -1) : `${prefix}${p.path}`,
+    }))
+    throw dataError(`${where}: not a valid support policy: ${formatProblems(problems)}.`)
+  }
+  return r.right
+}
+
+/**
+ * A support policy given on the command line, as JSON:
+ *  - the data of a `SupportPolicySet` event (docs/events.md), version 2 (every
+ *    field) or version 1 (`responseTarget`, `majorIncidentBulletinTarget` and
+ *    `qualityThresholds` may be left out: they take the defaults of domain.md
+ *    §4 and §6, through the same upcaster as recorded events);
+ *  - or a wrapper `{"version": n, "data": {…}}` (a line copied from a history
+ *    file works too: its other envelope fields are ignored, its `type` must be
+ *    `SupportPolicySet`), upcast from version n.
+ * Anything else stops the command (exit 1) naming the file and the field path.
+ */
+export const parsePolicy = (json: unknown, where: string): SupportPolicy => {
+  if (!isObject(json)) throw dataError(`${where}: not a valid support policy: expected a JSON object.`)
+  if (Object.hasOwn(json, 'data')) {
+    if (json.type !== undefined && json.type !== 'SupportPolicySet')
+      throw dataError(`${where}: type: expected "SupportPolicySet", got ${JSON.stringify(json.type)}.`)
+    const version = json.version ?? 1
+    const latest = currentVersion.SupportPolicySet
+    if (typeof version !== 'number' || !Number.isInteger(version) || version < 1 || version > latest)
+      throw dataError(`${where}: version: expected a SupportPolicySet version from 1 to ${latest}, got ${JSON.stringify(version)}.`)
+    let data: unknown
+    try {
+      data = upcast('SupportPolicySet', version, json.data)
+    } catch (err) {
+      if (err instanceof UpcastError) throw dataError(`${where}: ${err.message}.`)
+      throw err
+    }
+    return decodeWith(SupportPolicySet, data, where, 'data.')
+  }
+  if (V2_ONLY.some((k) => !Object.hasOwn(json, k))) {
+    const v1 = decodeWith(SupportPolicySetV1, json, where, '')
+    return decodeWith(SupportPolicySet, upcast('SupportPolicySet', 1, v1), where, '')
+  }
+  return decodeWith(SupportPolicySet, json, where, '')
+}
+
+/** Read and check a `--policy` file. */
+export const loadPolicyFile = (path: string): SupportPolicy => {
+  let text: string
+  try {
+    if (statSync(path).isDirectory()) throw dataError(`cannot read policy ${path}: it is a directory, not a JSON file.`)
+    text = readFileSync(path, 'utf8')
+  } catch (err) {
+    if (err instanceof Error && 'exitCode' in err) throw err
+    const code = (err as NodeJS.ErrnoException).code
+    throw dataError(
+      code === 'ENOENT'
+        ? `cannot read policy ${path}: no such file. Check the path.`
+        : `cannot read policy ${path}: ${(err as Error).message}`,
+    )
+  }
+  let json: unknown
+  try {
+    json = JSON.parse(text)
+  } catch (err) {
+    throw dataError(`policy ${path}: not valid JSON (${(err as Error).message}).`)
+  }
+  return parsePolicy(json, `policy ${path}`)
+}
+
+// ---- folding a history ---------------------------------------------------------
+
+export interface FoldedHistory {
+  readonly serviceLevels: ServiceLevelState
+  /** Only when asked for (`withQuality`). */
+  readonly quality: QualityState
+  readonly events: number
+}
+
+/**
+ * Fold a history into the service-level state (and the quality state when
+ * asked), as of `asOf`: events after it do not count (time travel), exactly as
+ * `computeSynthesis` does. Streams: memory grows with tickets, not events.
+ */
+export const foldHistory = async (
+  source: HistorySource,
+  io: CliIO,
+  options: { readonly asOf?: IsoInstant; readonly withQuality: boolean; readonly label: string },
+): Promise<FoldedHistory> => {
+  let sl = initialServiceLevelState()
+  let quality = initialQualityState()
+  const limit = options.asOf === undefined ? Number.POSITIVE_INFINITY : Date.parse(options.asOf)
+  const progress = createProgress(options.label, io.stderr)
+  let events = 0
+  try {
+    for await (const e of source.events()) {
+      events++
+      if ((events & 1023) === 0) progress.tick(events)
+      if (Date.parse(e.at) > limit) continue
+      sl = applyServiceLevelEvent(sl, e)
+      if (options.withQuality) quality = applyQuality(quality, e)
+    }
+  } finally {
+    progress.done()
+    await source.dispose()
+  }
+  return { serviceLevels: sl, quality, events }
+}
+
+/** The service-level options of a command: `--as-of` (default: the latest `at` folded) and `--policy`. */
+export const serviceLevelOptions = (
+  asOf: IsoInstant | undefined,
+  policyOverride: SupportPolicy | undefined,
+): ServiceLevelOptions => ({
+  ...(asOf === undefined ? {} : { asOf }),
+  ...(policyOverride === undefined ? {} : { policyOverride }),
+})
+
+/** One warning line per ticket or major incident whose clocks cannot be computed. */
+export const warnUnjudged = async (
+  command: string,
+  io: CliIO,
+  unjudged: readonly UnjudgedServiceLevel[],
+): Promise<void> => {
+  if (unjudged.length === 0) return
+  await writeOut(
+    io.stderr,
+    unjudged.map((u) => `soutien ${command}: warning: ${u.message}; left out of the service levels\n`).join(''),
+  )
+}
+
+// ---- output --------------------------------------------------------------------
+
+/**
+ * The object `soutien sla` prints for a ticket, with its keys in the order of
+ * domain.md and the issue (built explicitly so the order never depends on how
+ * the projection happens to build its objects).
+ */
+export const slaRecord = (l: TicketServiceLevels): TicketServiceLevels => ({
+  ticketId: l.ticketId,
+  siteId: l.siteId,
+  workstationType: l.workstationType,
+  domain: l.domain,
+  priority: l.priority,
+  openedAt: l.openedAt,
+  response: {
+    status: l.response.status,
+    businessMinutes: l.response.businessMinutes,
+    targetMinutes: l.response.targetMinutes,
+    deadline: l.response.deadline,
+    stoppedAt: l.response.stoppedAt,
+  },
+  escalation: {
+    status: l.escalation.status,
+    deadline: l.escalation.deadline,
+    escalatedAt: l.escalation.escalatedAt,
+  },
+  resolution: {
+    status: l.resolution.status,
+    businessMinutes: l.resolution.businessMinutes,
+    targetMinutes: l.resolution.targetMinutes,
+  },
+})
+
+/** Write many lines with back-pressure, in chunks. */
+export const writeLines = async (io: CliIO, lines: Iterable<string>): Promise<void> => {
+  let buffer = ''
+  for (const l of lines) {
+    buffer += `${l}\n`
+    if (buffer.length >= 64 * 1024) {
+      await writeOut(io.stdout, buffer)
+      buffer = ''
+    }
+  }
+  if (buffer.length > 0) await writeOut(io.stdout, buffer)
+}
+
+const help = `soutien sla — the service-level clocks of every ticket (domain.md §5)
+
+Usage: soutien sla <history.ndjson|-> [--store S] [--as-of ISO] [--policy policy.json] [--format json|csv|table]
+
+For each ticket opened by the as-of instant, in order of opening: response (the
+4-business-hour commitment), escalation delay and resolution, each with its
+status, business minutes (null while the clock runs), target and deadline, as
+judged by the policy and support hours in force when the ticket was opened.
+
+Options:
+  --as-of ISO     compute as of this instant (events after it are ignored);
+                  default: the latest event of the history
+  --policy FILE   judge every ticket by this policy instead (what-if); a JSON
+                  SupportPolicySet (see docs/cli.md)
+  --format F      json (default): one JSON object per ticket per line;
+                  csv: one row per ticket with a header; table: aligned columns
+  --store S       read a store instead of a file (SQLite path or esdb:// URL)
+
+A ticket that cannot be judged (no policy, site or support hours in force when
+it was opened) is left out, with one warning line on stderr.
+
+Examples:
+  soutien sla month.ndjson --as-of 2026-03-12T17:00:00Z
+  soutien sla month.ndjson --policy two-hours.json --format csv > sla.csv
+  soutien sla month.ndjson | jq 'select(.response.status == "breached")'
+`
+
+const run = async (args: readonly string[], io: CliIO): Promise<number> => {
+  const p = parseArgs('sla', args, {
+    store: { type: 'string' },
+    'as-of': { type: 'string' },
+    policy: { type: 'string' },
+    format: { type: 'string' },
+  })
+  const [file, extra] = p.positionals
+  if (extra !== undefined) throw usageError(`sla: unexpected argument "${extra}". Try 'soutien sla --help'.`)
+  const asOf = instantOpt('sla', p, 'as-of')
+  const format = oneOf('sla', p, 'format', ['json', 'csv', 'table'] as const, 'json')
+  const policyFile = stringOpt(p, 'policy')
+  const source = openHistory('sla', file, stringOpt(p, 'store'), io)
+  const policy = policyFile === undefined ? undefined : loadPolicyFile(policyFile)
+  const folded = await foldHistory(source, io, {
+    ...(asOf === undefined ? {} : { asOf }),
+    withQuality: false,
+    label: 'reading',
+  })
+  const report = serviceLevelReport(folded.serviceLevels, serviceLevelOptions(asOf, policy))
+  await warnUnjudged(
+    'sla',
+    io,
+    report.unjudged.filter((u) => u.subject === 'ticket'),
+  )
+  const records = report.tickets.map(slaRecord)
+  if (format === 'json') await writeLines(io, records.map((r) => JSON.stringify(r)))
+  else if (format === 'csv') await writeLines(io, [csvLine(SLA_CSV_HEADER), ...records.map((r) => csvLine(slaCsvCells(r)))])
+  else await writeOut(io.stdout, renderSlaTable(records))
+  return EXIT_OK
+}
+
+export const slaCommand: CliCommand = {
+  name: 'sla',
+  summary: "every ticket's service-level clocks (response, escalation, resolution)",
+  help,
+  run,
+}

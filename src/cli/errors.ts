@@ -1,0 +1,23 @@
+/**
+ * What the CLI tells a person when it stops: one line saying what is wrong,
+ * where, and what to do, and an exit code scripts can rely on:
+ * 0 success, 1 data problems (bad file, unknown ticket, unreachable store), 2 usage errors.
+ */
+export const EXIT_OK = 0
+export const EXIT_DATA = 1
+export const EXIT_USAGE = 2
+
+export class CliError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: 1 | 2,
+  ) {
+    super(message)
+    this.name = 'CliError'
+  }
+}
+
+/** The command line itself is wrong (unknown option, missing argument): exit 2. */
+export const usageError = (message: string): CliError => new CliError(message, EXIT_USAGE)
+/** The data is wrong or unreachable (file, store, ticket id, policy): exit 1. */
+export const dataError = (message: string): CliError => new CliError(message, EXIT_DATA)

@@ -1,0 +1,101 @@
+/**
+ * Where a command reads its history from: an NDJSON file, standard input
+ * (`-`), or a store (`--store ./helpdesk.db`, `--store esdb://…`). Analysis
+ * commands stop at the first invalid line with its number and what is wrong,
+ * and point to `soutien verify` for the full list.
+ */
+import { existsSync, statSync } from 'node:fs'
+import { isLeft } from 'fp-ts/lib/Either.js'
+import { formatProblems } from '../domain/codec.js'
+import type { RecordedEvent } from '../domain/envelope.js'
+import { createEsdbStore } from '../store/esdb.js'
+import { HistoryFileFailure, readHistoryFile } from '../store/ndjson.js'
+import { type EventStore, StoreFailure } from '../store/port.js'
+import { openSqliteStore } from '../store/sqlite.js'
+import { dataError, usageError } from './errors.js'
+import type { CliIO } from './io.js'
+
+export interface HistorySource {
+  /** How to name it in messages: the file path, 'standard input' or the store. */
+  readonly label: string
+  /** Every event in global order; throws a CliError (exit 1) on the first unreadable one. */
+  readonly events: () => AsyncIterable<RecordedEvent>
+  readonly dispose: () => Promise<void>
+}
+
+export const isEsdbUrl = (s: string): boolean => /^(esdb|esdb\+discover|kurrentdb|kdb):\/\//.test(s)
+
+/** Open a store named on the command line: a SQLite file path or an esdb:// URL. */
+export const openStore = (command: string, spec: string, options: { mustExist: boolean }): EventStore => {
+  if (isEsdbUrl(spec)) return createEsdbStore(spec)
+  if (options.mustExist && !existsSync(spec))
+    throw dataError(
+      `the store ${spec} does not exist. Check the path, or create it with 'soutien import' or 'soutien simulate --store'.`,
+    )
+  const opened = openSqliteStore(spec, { mustExist: options.mustExist })
+  if (isLeft(opened)) throw dataError(`${opened.left.message}. Is it a Soutien SQLite store?`)
+  void command
+  return opened.right
+}
+
+const fromStore = (store: EventStore, label: string): HistorySource => ({
+  label,
+  events: () =>
+    (async function* () {
+      try {
+        for await (const e of store.readAll()) yield e
+      } catch (err) {
+        if (err instanceof StoreFailure) throw dataError(`${label}: ${err.error.message}`)
+        throw err
+      }
+    })(),
+  dispose: () => store.dispose(),
+})
+
+const fromFile = (path: string, io: CliIO): HistorySource => {
+  const label = path === '-' ? 'standard input' : path
+  if (path !== '-') {
+    if (!existsSync(path))
+      throw dataError(
+        `cannot read ${path}: no such file. Check the path (or use '-' to read standard input).`,
+      )
+    if (statSync(path).isDirectory())
+      throw dataError(`cannot read ${path}: it is a directory, not a history file.`)
+  }
+  return {
+    label,
+    events: () =>
+      (async function* () {
+        try {
+          for await (const l of readHistoryFile(path === '-' ? io.stdin : path)) {
+            if ('problems' in l)
+              throw dataError(
+                `${label} line ${l.line}${l.eventId === undefined ? '' : ` (event ${l.eventId})`}: ${formatProblems(l.problems)}. Run 'soutien verify ${path}' to list every problem.`,
+              )
+            yield l.event
+          }
+        } catch (err) {
+          if (err instanceof HistoryFileFailure) throw dataError(err.message)
+          throw err
+        }
+      })(),
+    dispose: async () => {},
+  }
+}
+
+/** The history named by `<file>` or `--store`, exactly one of them. */
+export const openHistory = (
+  command: string,
+  file: string | undefined,
+  store: string | undefined,
+  io: CliIO,
+): HistorySource => {
+  if (file !== undefined && store !== undefined)
+    throw usageError(`${command}: give either a history file or --store, not both.`)
+  if (store !== undefined) return fromStore(openStore(command, store, { mustExist: true }), store)
+  if (file === undefined)
+    throw usageError(
+      `${command}: which history? Give a file (or '-' for standard input) or --store. Try 'soutien ${command} --help'.`,
+    )
+  return fromFile(file, io)
+}

@@ -1,0 +1,367 @@
+/**
+ * The command handler, generic over its routing: read the stream, fold it,
+ * decide with the organisation as it stands, validate and stamp the events,
+ * append them with the expected revision; retry a bounded number of times on a
+ * concurrent write; answer a repeated `commandId` with the original events.
+ *
+ * handler.ts binds it to Soutien's deciders; tests bind it to small ones.
+ */
+import * as E from 'fp-ts/lib/Either.js'
+import type { TaskEither } from 'fp-ts/lib/TaskEither.js'
+import { v7 as uuidv7 } from 'uuid'
+import { type DecodeProblem, formatProblems, type IsoInstant, instantMs } from '../domain/codec.js'
+import type { Command, CommandType } from '../domain/commands.js'
+import type { Context, Decided, DomainError } from '../domain/decider.js'
+import {
+  type EventMeta,
+  type EventToAppend,
+  isEventType,
+  ORGANIZATION_STREAM,
+  type RecordedEvent,
+  validateEventData,
+} from '../domain/envelope.js'
+import { currentVersion, type DomainEvent, type StreamCategory, streamCategoryOf } from '../domain/events.js'
+import type { OrganizationView } from '../domain/organization-view.js'
+import type { Actor } from '../domain/vocabulary.js'
+import type { ConcurrencyConflict, EventStore, StoreError } from '../store/port.js'
+import { decodeCommand } from './codecs.js'
+import { commandCategory, type Routing, streamOfCommand } from './routing.js'
+
+// ---- public types -------------------------------------------------------------
+
+/** Where "now" comes from: injected, so that tests and replays are deterministic. */
+export interface Clock {
+  readonly now: () => IsoInstant
+}
+/** The machine's clock, for hosts. */
+export const systemClock: Clock = { now: () => new Date().toISOString() as IsoInstant }
+
+export interface HandlerDeps {
+  readonly store: EventStore
+  readonly clock: Clock
+  /** Event ids (and ids a decider asks for); default UUID v7. */
+  readonly newId?: () => string
+  /** How many times a command is re-decided after a concurrent write; default 3. */
+  readonly maxRetries?: number
+}
+
+/** How a command was sent, besides the command itself. */
+export interface CommandOptions {
+  /**
+   * The caller's id for this request. Sending the same command again with the
+   * same id (a retry after a timeout) appends nothing and returns the events
+   * the first one recorded.
+   */
+  readonly commandId?: string
+  readonly correlationId?: string
+  readonly causationId?: string
+  /**
+   * When the command takes effect, instead of the clock. Only for the `system`
+   * actor: timers stamp an automatic escalation at its deadline.
+   */
+  readonly at?: IsoInstant
+}
+
+export interface CommandRequest extends CommandOptions {
+  readonly command: Command
+  /** Who asks: authenticated by the host, authorised by the deciders. */
+  readonly actor: Actor
+}
+
+/** The command was refused by a rule of the support organisation. */
+export interface Rejected {
+  readonly _tag: 'Rejected'
+  readonly command: CommandType
+  readonly stream: string
+  readonly error: DomainError
+}
+/** The input is not a well-formed command (wrong field, missing field, unknown type…). */
+export interface InvalidCommand {
+  readonly _tag: 'InvalidCommand'
+  readonly problems: readonly DecodeProblem[]
+  readonly message: string
+}
+/** A decider emitted an event that does not match its schema or stream: a bug, kept out of the store. */
+export interface InvalidDecision {
+  readonly _tag: 'InvalidDecision'
+  readonly command: CommandType
+  readonly stream: string
+  readonly problems: readonly DecodeProblem[]
+  readonly message: string
+}
+export type HandleError = Rejected | InvalidCommand | InvalidDecision | StoreError
+
+export interface HandleResult {
+  readonly stream: string
+  /** The events recorded for this command (on a replay: those of the first time). */
+  readonly events: readonly RecordedEvent[]
+  /** True when the `commandId` had already been handled: nothing was appended. */
+  readonly idempotentReplay: boolean
+}
+
+export interface CommandHandler {
+  readonly handle: (req: CommandRequest) => TaskEither<HandleError, HandleResult>
+  /** Decode untrusted input first (see codecs.ts), then handle it. */
+  readonly handleInput: (
+    input: unknown,
+    actor: Actor,
+    options?: CommandOptions,
+  ) => TaskEither<HandleError, HandleResult>
+  /** The organisation as it stands now (caught up with the store). */
+  readonly organization: () => TaskEither<StoreError, OrganizationView>
+}
+
+// ---- hash chain hook ----------------------------------------------------------
+
+/**
+ * HOOK(hash-chain): a later issue chains every event to the previous one of its
+ * stream here (`meta.prevHash` = the previous event's `meta.hash`, `meta.hash` =
+ * a digest of the event's wire form). `previous` is the stream's last recorded
+ * event (undefined for a new stream); `firstRevision` the revision the first
+ * event will get. Today events pass through unchanged.
+ */
+const sealEvents = (
+  _previous: RecordedEvent | undefined,
+  _firstRevision: number,
+  events: readonly EventToAppend[],
+): readonly EventToAppend[] => events
+
+// ---- the handler --------------------------------------------------------------
+
+const reject = (command: CommandType, stream: string, error: DomainError): Rejected => ({
+  _tag: 'Rejected',
+  command,
+  stream,
+  error,
+})
+
+/** Later of two instants: a clock a little behind the stream must not make time go backwards. */
+const notBefore = (now: IsoInstant, floor: IsoInstant | undefined): IsoInstant =>
+  floor !== undefined && instantMs(floor) > instantMs(now) ? floor : now
+
+interface StreamSnapshot {
+  readonly state: unknown
+  /** Revision of the last event, -1 when the stream does not exist. */
+  readonly revision: number
+  readonly last: RecordedEvent | undefined
+}
+
+export const createHandler = (routing: Routing, deps: HandlerDeps): CommandHandler => {
+  const { store, clock } = deps
+  const newId = deps.newId ?? uuidv7
+  const maxRetries = deps.maxRetries ?? 3
+  if (!Number.isInteger(maxRetries) || maxRetries < 0)
+    throw new Error(`maxRetries must be a non-negative integer, got ${maxRetries}`)
+  const orgDecider = routing.deciders.organization
+
+  // ---- organisation cache: folded once, then caught up incrementally, so a
+  // command costs its own stream, not the size of the organisation's history.
+  let org: StreamSnapshot = { state: orgDecider.initialState, revision: -1, last: undefined }
+  let orgView: OrganizationView | undefined
+  /** commandId → revision range of the organisation events carrying it. */
+  const orgCommandIds = new Map<string, { first: number; last: number }>()
+
+  // Applies only the next contiguous revisions: two overlapping catch-ups (or a
+  // catch-up racing our own append) cannot apply an event twice.
+  const applyOrganization = (events: readonly RecordedEvent[]): void => {
+    for (const e of events) {
+      if (e.revision <= org.revision) continue
+      if (e.revision !== org.revision + 1) break // a gap: the next catch-up reads it again
+      org = { state: orgDecider.evolve(org.state, e), revision: e.revision, last: e }
+      orgView = undefined
+      const id = e.meta.commandId
+      if (id !== undefined) {
+        const range = orgCommandIds.get(id)
+        orgCommandIds.set(id, { first: range?.first ?? e.revision, last: e.revision })
+      }
+    }
+  }
+
+  const catchUpOrganization = async (): Promise<E.Either<StoreError, OrganizationView>> => {
+    const r = await store.readStream(ORGANIZATION_STREAM, { fromRevision: org.revision + 1 })()
+    if (E.isLeft(r)) return r
+    applyOrganization(r.right)
+    orgView ??= routing.organizationView(org.state)
+    return E.right(orgView)
+  }
+
+  /** Events of `stream` already recorded for `commandId`, if any. */
+  const replayOf = async (
+    stream: string,
+    commandId: string,
+    events: readonly RecordedEvent[] | undefined,
+  ): Promise<E.Either<StoreError, readonly RecordedEvent[]>> => {
+    if (events !== undefined) return E.right(events.filter((e) => e.meta.commandId === commandId))
+    const range = orgCommandIds.get(commandId)
+    if (range === undefined) return E.right([])
+    const r = await store.readStream(stream, { fromRevision: range.first })()
+    if (E.isLeft(r)) return r
+    return E.right(r.right.filter((e) => e.revision <= range.last && e.meta.commandId === commandId))
+  }
+
+  const validateDecision = (
+    category: StreamCategory,
+    decided: readonly Decided[],
+  ): E.Either<DecodeProblem[], readonly DomainEvent[]> => {
+    const out: DomainEvent[] = []
+    for (const [i, d] of decided.entries()) {
+      const type: string = d.type
+      if (!isEventType(type) || streamCategoryOf[type] !== category)
+        return E.left([
+          {
+            path: `events.${i}.type`,
+            expected: `an event of a ${category} stream`,
+            actual: JSON.stringify(type),
+            message: `${JSON.stringify(type)} is not an event of a ${category} stream`,
+          },
+        ])
+      const event = { type: d.type, data: d.data } as DomainEvent
+      const v = validateEventData(event)
+      if (E.isLeft(v)) return E.left(v.left.map((p) => ({ ...p, path: `events.${i}.${p.path}` })))
+      out.push(event)
+    }
+    return E.right(out)
+  }
+
+  const stamp = (
+    req: CommandRequest,
+    now: IsoInstant,
+    decided: readonly Decided[],
+    events: readonly DomainEvent[],
+  ): EventToAppend[] => {
+    const meta: EventMeta = {
+      ...(req.commandId !== undefined ? { commandId: req.commandId } : {}),
+      ...(req.correlationId !== undefined ? { correlationId: req.correlationId } : {}),
+      ...(req.causationId !== undefined ? { causationId: req.causationId } : {}),
+    }
+    return events.map(
+      (e, i) =>
+        ({
+          id: newId(),
+          type: e.type,
+          version: currentVersion[e.type],
+          at: now,
+          actor: decided[i]?.actor ?? req.actor,
+          data: e.data,
+          meta,
+        }) as EventToAppend,
+    )
+  }
+
+  /** The appended events as recorded: exact positions from the store when there are several. */
+  const recordedOf = async (
+    stream: string,
+    appended: readonly EventToAppend[],
+    firstRevision: number,
+    lastPosition: number,
+  ): Promise<readonly RecordedEvent[]> => {
+    const n = appended.length
+    const guess = appended.map(
+      (e, i) =>
+        ({
+          ...e,
+          stream,
+          revision: firstRevision + i,
+          position: lastPosition - (n - 1 - i),
+        }) as RecordedEvent,
+    )
+    if (n <= 1) return guess
+    // Positions need not be contiguous (EventStoreDB commit positions): read them back.
+    const r = await store.readStream(stream, { fromRevision: firstRevision })()
+    if (E.isLeft(r)) return guess
+    const read = r.right.slice(0, n)
+    return read.length === n && read.every((e, i) => e.id === appended[i]?.id) ? read : guess
+  }
+
+  const handle =
+    (req: CommandRequest): TaskEither<HandleError, HandleResult> =>
+    async () => {
+      const { command, actor } = req
+      const stream = streamOfCommand(command)
+      if (req.at !== undefined && actor.role !== 'system')
+        return E.left(
+          reject(command.type, stream, {
+            _tag: 'AtReservedForSystem',
+            message: `${command.type} by ${actor.id} (${actor.role}) cannot be dated ${req.at}: only the system may date a command; people act at the current time`,
+          }),
+        )
+      const category = commandCategory[command.type]
+      const decider = routing.deciders[category]
+
+      for (let attempt = 0; ; attempt++) {
+        const view = await catchUpOrganization()
+        if (E.isLeft(view)) return view
+
+        let snapshot: StreamSnapshot
+        let streamEvents: readonly RecordedEvent[] | undefined
+        if (stream === ORGANIZATION_STREAM) {
+          snapshot = org
+        } else {
+          const r = await store.readStream(stream)()
+          if (E.isLeft(r)) return r
+          streamEvents = r.right
+          let state = decider.initialState
+          for (const e of streamEvents) state = decider.evolve(state, e)
+          const last = streamEvents[streamEvents.length - 1]
+          snapshot = { state, revision: last?.revision ?? -1, last }
+        }
+
+        if (req.commandId !== undefined) {
+          const replay = await replayOf(stream, req.commandId, streamEvents)
+          if (E.isLeft(replay)) return replay
+          if (replay.right.length > 0)
+            return E.right({ stream, events: replay.right, idempotentReplay: true })
+        }
+
+        const now = req.at ?? notBefore(clock.now(), snapshot.last?.at)
+        const ctx: Context = { now, actor, organization: view.right, newId }
+        const decision = decider.decide(command, snapshot.state, ctx)
+        if (E.isLeft(decision)) return E.left(reject(command.type, stream, decision.left))
+        const decided = decision.right
+        if (decided.length === 0) return E.right({ stream, events: [], idempotentReplay: false })
+
+        const valid = validateDecision(category, decided)
+        if (E.isLeft(valid))
+          return E.left({
+            _tag: 'InvalidDecision',
+            command: command.type,
+            stream,
+            problems: valid.left,
+            message: `the ${category} decider answered ${command.type} with an invalid event (a bug; nothing was recorded): ${formatProblems(valid.left)}`,
+          })
+
+        const firstRevision = snapshot.revision + 1
+        const toAppend = sealEvents(snapshot.last, firstRevision, stamp(req, now, decided, valid.right))
+        const appended = await store.append(
+          stream,
+          toAppend,
+          snapshot.revision < 0 ? 'no-stream' : snapshot.revision,
+        )()
+        if (E.isLeft(appended)) {
+          if (appended.left._tag === 'ConcurrencyConflict' && attempt < maxRetries) continue
+          return appended
+        }
+        const events = await recordedOf(stream, toAppend, firstRevision, appended.right.position)
+        if (stream === ORGANIZATION_STREAM) applyOrganization(events)
+        return E.right({ stream, events, idempotentReplay: false })
+      }
+    }
+
+  const handleInput =
+    (input: unknown, actor: Actor, options?: CommandOptions): TaskEither<HandleError, HandleResult> =>
+    async () => {
+      const decoded = decodeCommand(input)
+      if (E.isLeft(decoded))
+        return E.left({
+          _tag: 'InvalidCommand',
+          problems: decoded.left,
+          message: `not a valid command: ${formatProblems(decoded.left)}`,
+        })
+      return handle({ ...options, command: decoded.right, actor })()
+    }
+
+  return { handle, handleInput, organization: () => catchUpOrganization }
+}
+
+/** True when a handle error is a concurrency conflict that survived every retry. */
+export const isConflict = (e: HandleError): e is ConcurrencyConflict => e._tag === 'ConcurrencyConflict'

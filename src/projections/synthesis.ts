@@ -1,0 +1,591 @@
+/**
+ * The synthesis for management (domain.md §6): quality per workstation type,
+ * site, domain, owner role and level over the tickets opened in a period, with
+ * volumes, the backlog at the end of the period, knowledge reuse and the major
+ * incidents' commitments. Pure: it reads the quality state and the service
+ * levels the service-level projection computed (it never recomputes a clock).
+ * Every definition is written out in docs/reports.md.
+ */
+import type { IsoInstant } from '../domain/codec.js'
+import type { RecordedEvent } from '../domain/envelope.js'
+import { DEFAULT_QUALITY_THRESHOLDS, type QualityThresholds, type SupportPolicy } from '../domain/events.js'
+import { levelOf } from '../domain/vocabulary.js'
+import {
+  applyQuality,
+  initialQualityState,
+  isFirstContactResolution,
+  ownerRoleOf,
+  type QualityState,
+  type QualityTicket,
+  statusAt,
+  type TicketStatus,
+  thresholdsInForce,
+  ticketsOf,
+  wasResolved,
+} from './quality.js'
+import type { MajorIncidentServiceLevels, TicketServiceLevels } from './service-level-types.js'
+import { applyServiceLevelEvent, initialServiceLevelState, serviceLevelReport } from './service-levels.js'
+
+export type QualityLevel = 'excellent' | 'good' | 'fair' | 'poor'
+export const QUALITY_LEVELS: readonly QualityLevel[] = ['excellent', 'good', 'fair', 'poor']
+
+/** The measures of one group of tickets (JSON-friendly: numbers, null when undefined). */
+export interface GroupQuality {
+  readonly tickets: number
+  readonly responseCompliance: number | null
+  readonly resolutionCompliance: number | null
+  readonly medianResponseMinutes: number | null
+  readonly medianResolutionMinutes: number | null
+  readonly escalationRate: number | null
+  readonly reopenRate: number | null
+  readonly firstContactResolutionRate: number | null
+  readonly satisfaction: { readonly mean: number | null; readonly responses: number }
+  readonly knowledgeReuseRate: number | null
+  readonly qualityLevel: QualityLevel | null
+}
+
+/** Group keys used when a ticket has no value for the grouping. */
+export const UNQUALIFIED = '(unqualified)'
+export const UNASSIGNED = '(unassigned)'
+/** An owner whose enrolment is not in the history. */
+export const UNKNOWN = '(unknown)'
+
+export type BacklogStatus = Exclude<TicketStatus, 'resolved' | 'closed'>
+export const BACKLOG_AGES = [
+  'under-1-day',
+  '1-to-3-days',
+  '3-to-7-days',
+  '7-to-30-days',
+  '30-days-or-more',
+] as const
+export type BacklogAge = (typeof BACKLOG_AGES)[number]
+
+export interface Backlog {
+  /** The instant the backlog is told at (end of the period, or as-of). */
+  readonly at: IsoInstant | null
+  readonly total: number
+  readonly byStatus: Readonly<Record<BacklogStatus, number>>
+  /** Elapsed (calendar) age at `at`, from the opening. */
+  readonly byAge: Readonly<Record<BacklogAge, number>>
+  readonly oldest: {
+    readonly ticketId: string
+    readonly openedAt: IsoInstant
+    readonly ageDays: number
+  } | null
+}
+
+export interface KnowledgeSummary {
+  /** Articles published in the period. */
+  readonly articlesPublished: number
+  readonly publishedArticleIds: readonly string[]
+  /** Resolutions of the period's tickets, and those citing an article. */
+  readonly resolutions: number
+  readonly resolutionsCitingArticle: number
+  readonly reuseRate: number | null
+  readonly distinctArticlesCited: number
+}
+
+export interface MajorIncidentSummary {
+  readonly incidentId: string
+  readonly declaredAt: IsoInstant
+  readonly bulletinElapsedMinutes: number | null
+  readonly bulletinTargetMinutes: number
+  readonly status: MajorIncidentServiceLevels['status']
+  readonly staffAlertElapsedMinutes: number | null
+  /** Tickets linked to the incident (whatever their opening date). */
+  readonly linkedTickets: number
+}
+
+export interface Synthesis {
+  readonly period: { readonly from: IsoInstant | null; readonly to: IsoInstant | null }
+  readonly asOf: IsoInstant | null
+  readonly overall: GroupQuality
+  readonly byWorkstationType: Readonly<Record<string, GroupQuality>>
+  readonly bySite: Readonly<Record<string, GroupQuality>>
+  readonly byDomain: Readonly<Record<string, GroupQuality>>
+  readonly byOwnerRole: Readonly<Record<string, GroupQuality>>
+  readonly byLevel: Readonly<Record<string, GroupQuality>>
+  readonly volumes: {
+    readonly byKind: Readonly<Record<string, number>>
+    readonly byChannel: Readonly<Record<string, number>>
+  }
+  readonly backlog: Backlog
+  readonly knowledge: KnowledgeSummary
+  readonly majorIncidents: readonly MajorIncidentSummary[]
+}
+
+export interface SynthesisOptions {
+  /** Start of the period, inclusive (tickets opened at or after it). */
+  readonly from?: IsoInstant
+  /** End of the period, exclusive (tickets opened strictly before it). */
+  readonly to?: IsoInstant
+  /** Default: the `at` of the latest event the quality state folded. */
+  readonly asOf?: IsoInstant
+  /** Default: those of the policy in force at the end of the period, else domain.md §6. */
+  readonly thresholds?: QualityThresholds
+}
+
+// ---- small statistics --------------------------------------------------------
+
+const ratio = (n: number, d: number): number | null => (d === 0 ? null : n / d)
+
+/** Median; of an even count, the mean of the two middle values. */
+export const median = (values: readonly number[]): number | null => {
+  if (values.length === 0) return null
+  const sorted = [...values].sort((a, b) => a - b)
+  const mid = sorted.length >> 1
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
+}
+
+/**
+ * The quality level: the best of excellent, good, fair whose thresholds the
+ * group reaches on both response compliance and satisfaction mean, else poor.
+ * A measure the group has no data for (no satisfaction answers; no met or
+ * breached response) is not held against it: the group is judged on the other
+ * alone. With neither, there is nothing to judge: null.
+ */
+export const qualityLevelOf = (
+  responseCompliance: number | null,
+  satisfactionMean: number | null,
+  thresholds: QualityThresholds,
+): QualityLevel | null => {
+  if (responseCompliance === null && satisfactionMean === null) return null
+  for (const level of ['excellent', 'good', 'fair'] as const) {
+    const th = thresholds[level]
+    const complianceOk = responseCompliance === null || responseCompliance >= th.responseCompliance
+    const satisfactionOk =
+      satisfactionMean === null ||
+      th.satisfactionMean === undefined ||
+      satisfactionMean >= th.satisfactionMean
+    if (complianceOk && satisfactionOk) return level
+  }
+  return 'poor'
+}
+
+// ---- accumulation ------------------------------------------------------------
+
+interface Acc {
+  tickets: number
+  responseMet: number
+  responseBreached: number
+  resolutionMet: number
+  resolutionBreached: number
+  readonly responseMinutes: number[]
+  readonly resolutionMinutes: number[]
+  escalated: number
+  resolvedEver: number
+  reopened: number
+  firstContact: number
+  satisfactionSum: number
+  satisfactionResponses: number
+  resolutions: number
+  resolutionsCiting: number
+}
+
+const newAcc = (): Acc => ({
+  tickets: 0,
+  responseMet: 0,
+  responseBreached: 0,
+  resolutionMet: 0,
+  resolutionBreached: 0,
+  responseMinutes: [],
+  resolutionMinutes: [],
+  escalated: 0,
+  resolvedEver: 0,
+  reopened: 0,
+  firstContact: 0,
+  satisfactionSum: 0,
+  satisfactionResponses: 0,
+  resolutions: 0,
+  resolutionsCiting: 0,
+})
+
+const add = (a: Acc, t: QualityTicket, sl: TicketServiceLevels | undefined): void => {
+  a.tickets++
+  if (sl !== undefined) {
+    if (sl.response.status === 'met') a.responseMet++
+    else if (sl.response.status === 'breached') a.responseBreached++
+    if (sl.resolution.status === 'met') a.resolutionMet++
+    else if (sl.resolution.status === 'breached') a.resolutionBreached++
+    if (sl.response.businessMinutes !== null) a.responseMinutes.push(sl.response.businessMinutes)
+    if (sl.resolution.businessMinutes !== null) a.resolutionMinutes.push(sl.resolution.businessMinutes)
+  }
+  if (t.escalations > 0) a.escalated++
+  if (wasResolved(t)) a.resolvedEver++
+  if (t.reopenings > 0) a.reopened++
+  if (isFirstContactResolution(t)) a.firstContact++
+  for (const score of t.satisfactionScores) {
+    a.satisfactionSum += score
+    a.satisfactionResponses++
+  }
+  a.resolutions += t.resolutions
+  a.resolutionsCiting += t.citedArticleIds.length
+}
+
+const finish = (a: Acc, thresholds: QualityThresholds): GroupQuality => {
+  const responseCompliance = ratio(a.responseMet, a.responseMet + a.responseBreached)
+  const satisfactionMean = ratio(a.satisfactionSum, a.satisfactionResponses)
+  return {
+    tickets: a.tickets,
+    responseCompliance,
+    resolutionCompliance: ratio(a.resolutionMet, a.resolutionMet + a.resolutionBreached),
+    medianResponseMinutes: median(a.responseMinutes),
+    medianResolutionMinutes: median(a.resolutionMinutes),
+    escalationRate: ratio(a.escalated, a.tickets),
+    reopenRate: ratio(a.reopened, a.resolvedEver),
+    firstContactResolutionRate: ratio(a.firstContact, a.resolvedEver),
+    satisfaction: { mean: satisfactionMean, responses: a.satisfactionResponses },
+    knowledgeReuseRate: ratio(a.resolutionsCiting, a.resolutions),
+    qualityLevel: qualityLevelOf(responseCompliance, satisfactionMean, thresholds),
+  }
+}
+
+/** Keys in a stable order (code-unit order, independent of the locale). */
+const sortedRecord = <V>(m: ReadonlyMap<string, V>): Record<string, V> =>
+  Object.fromEntries([...m.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+
+const accFor = (m: Map<string, Acc>, key: string): Acc => {
+  let a = m.get(key)
+  if (a === undefined) {
+    a = newAcc()
+    m.set(key, a)
+  }
+  return a
+}
+
+const DAY_MS = 86_400_000
+
+const ageBucket = (ms: number): BacklogAge =>
+  ms < DAY_MS
+    ? 'under-1-day'
+    : ms < 3 * DAY_MS
+      ? '1-to-3-days'
+      : ms < 7 * DAY_MS
+        ? '3-to-7-days'
+        : ms < 30 * DAY_MS
+          ? '7-to-30-days'
+          : '30-days-or-more'
+
+const inPeriod = (ms: number, fromMs: number, toMs: number, asOfMs: number): boolean =>
+  ms >= fromMs && ms < toMs && ms <= asOfMs
+
+// ---- synthesis ---------------------------------------------------------------
+
+/**
+ * The synthesis over the tickets opened in `[from, to)` (and at or before
+ * `asOf`). The quality state and the service levels must describe the same
+ * history as of the same instant: fold both with the same `asOf` (see
+ * `computeSynthesis` in this module for the one-call version).
+ */
+export const synthesize = (
+  quality: QualityState,
+  serviceLevels: readonly TicketServiceLevels[],
+  majorIncidents: readonly MajorIncidentServiceLevels[],
+  options: SynthesisOptions = {},
+): Synthesis => {
+  const asOf = options.asOf ?? quality.lastEventAt
+  const asOfMs = asOf === null ? Number.NEGATIVE_INFINITY : Date.parse(asOf)
+  const fromMs = options.from === undefined ? Number.NEGATIVE_INFINITY : Date.parse(options.from)
+  const toMs = options.to === undefined ? Number.POSITIVE_INFINITY : Date.parse(options.to)
+  const endMs = Math.min(toMs, asOfMs)
+  const thresholds = options.thresholds ?? thresholdsInForce(quality, endMs) ?? DEFAULT_QUALITY_THRESHOLDS
+
+  const slById = new Map<string, TicketServiceLevels>()
+  for (const sl of serviceLevels) slById.set(sl.ticketId, sl)
+
+  const overall = newAcc()
+  const byWorkstationType = new Map<string, Acc>()
+  const bySite = new Map<string, Acc>()
+  const byDomain = new Map<string, Acc>()
+  const byOwnerRole = new Map<string, Acc>()
+  const byLevel = new Map<string, Acc>()
+  const byKind = new Map<string, number>()
+  const byChannel = new Map<string, number>()
+  const cited = new Set<string>()
+
+  for (const t of ticketsOf(quality)) {
+    if (!inPeriod(Date.parse(t.openedAt), fromMs, toMs, asOfMs)) continue
+    const sl = slById.get(t.ticketId)
+    const role = ownerRoleOf(quality, t)
+    const ownerKey = t.ownerId === null ? UNASSIGNED : (role ?? UNKNOWN)
+    const levelKey =
+      t.ownerId === null
+        ? UNASSIGNED
+        : (t.ownerLevel ?? (role === null ? UNKNOWN : (levelOf(role) ?? UNKNOWN)))
+    add(overall, t, sl)
+    add(accFor(byWorkstationType, t.workstationType), t, sl)
+    add(accFor(bySite, t.siteId), t, sl)
+    add(accFor(byDomain, t.domain ?? UNQUALIFIED), t, sl)
+    add(accFor(byOwnerRole, ownerKey), t, sl)
+    add(accFor(byLevel, levelKey), t, sl)
+    const kind = t.kind ?? UNQUALIFIED
+    byKind.set(kind, (byKind.get(kind) ?? 0) + 1)
+    byChannel.set(t.channel, (byChannel.get(t.channel) ?? 0) + 1)
+    for (const a of t.citedArticleIds) cited.add(a)
+  }
+
+  const group = (m: ReadonlyMap<string, Acc>) =>
+    sortedRecord(new Map([...m.entries()].map(([k, a]) => [k, finish(a, thresholds)])))
+
+  const published = [...Object.values(quality.articles)]
+    .filter((a) => inPeriod(Date.parse(a.publishedAt), fromMs, toMs, asOfMs))
+    .sort((a, b) => Date.parse(a.publishedAt) - Date.parse(b.publishedAt) || cmp(a.articleId, b.articleId))
+
+  const linked = new Map<string, number>()
+  for (const t of ticketsOf(quality))
+    if (t.majorIncidentId !== null && Date.parse(t.openedAt) <= asOfMs)
+      linked.set(t.majorIncidentId, (linked.get(t.majorIncidentId) ?? 0) + 1)
+
+  return {
+    period: { from: options.from ?? null, to: options.to ?? null },
+    asOf,
+    overall: finish(overall, thresholds),
+    byWorkstationType: group(byWorkstationType),
+    bySite: group(bySite),
+    byDomain: group(byDomain),
+    byOwnerRole: group(byOwnerRole),
+    byLevel: group(byLevel),
+    volumes: { byKind: sortedRecord(byKind), byChannel: sortedRecord(byChannel) },
+    backlog: backlogOf(quality, asOf, asOfMs, options.to),
+    knowledge: {
+      articlesPublished: published.length,
+      publishedArticleIds: published.map((a) => a.articleId),
+      resolutions: overall.resolutions,
+      resolutionsCitingArticle: overall.resolutionsCiting,
+      reuseRate: ratio(overall.resolutionsCiting, overall.resolutions),
+      distinctArticlesCited: cited.size,
+    },
+    majorIncidents: majorIncidents
+      .filter((m) => inPeriod(Date.parse(m.declaredAt), fromMs, toMs, asOfMs))
+      .map((m) => ({
+        incidentId: m.incidentId,
+        declaredAt: m.declaredAt,
+        bulletinElapsedMinutes: m.bulletinElapsedMinutes,
+        bulletinTargetMinutes: m.bulletinTargetMinutes,
+        status: m.status,
+        staffAlertElapsedMinutes: m.staffAlertElapsedMinutes,
+        linkedTickets: linked.get(m.incidentId) ?? 0,
+      })),
+  }
+}
+
+const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0)
+
+/**
+ * The stock of unfinished tickets at the end of the period: every ticket opened
+ * before it (whatever the period's start) and neither resolved nor closed then.
+ * The end is `to` (exclusive: what happens at `to` belongs to the next period)
+ * when it is not after `asOf`, else `asOf` itself (inclusive).
+ */
+const backlogOf = (
+  quality: QualityState,
+  asOf: IsoInstant | null,
+  asOfMs: number,
+  to: IsoInstant | undefined,
+): Backlog => {
+  const toMs = to === undefined ? undefined : Date.parse(to)
+  const atTo = toMs !== undefined && toMs <= asOfMs
+  const at: IsoInstant | null = atTo ? to! : asOf
+  const atMs = atTo ? toMs! : asOfMs
+  const byStatus: Record<BacklogStatus, number> = { open: 0, assigned: 0, 'awaiting-expert': 0, suspended: 0 }
+  const byAge = Object.fromEntries(BACKLOG_AGES.map((a) => [a, 0])) as Record<BacklogAge, number>
+  let total = 0
+  let oldest: QualityTicket | undefined
+  if (at !== null) {
+    for (const t of ticketsOf(quality)) {
+      const status = statusAt(t, atMs, !atTo)
+      if (status === undefined || status === 'resolved' || status === 'closed') continue
+      total++
+      byStatus[status]++
+      byAge[ageBucket(atMs - Date.parse(t.openedAt))]++
+      if (
+        oldest === undefined ||
+        Date.parse(t.openedAt) < Date.parse(oldest.openedAt) ||
+        (t.openedAt === oldest.openedAt && t.ticketId < oldest.ticketId)
+      )
+        oldest = t
+    }
+  }
+  return {
+    at,
+    total,
+    byStatus,
+    byAge,
+    oldest:
+      oldest === undefined
+        ? null
+        : {
+            ticketId: oldest.ticketId,
+            openedAt: oldest.openedAt,
+            ageDays: (atMs - Date.parse(oldest.openedAt)) / DAY_MS,
+          },
+  }
+}
+
+// ---- plain-text rendering ----------------------------------------------------
+
+const pct = (r: number | null): string => (r === null ? '—' : `${(r * 100).toFixed(1)}%`)
+/** Business minutes as h:mm (rounded to the minute). */
+export const hoursMinutes = (minutes: number | null): string => {
+  if (minutes === null) return '—'
+  const total = Math.round(minutes)
+  return `${Math.floor(total / 60)}:${String(total % 60).padStart(2, '0')}`
+}
+const sat = (s: GroupQuality['satisfaction']): string =>
+  s.mean === null ? `— (0)` : `${s.mean.toFixed(2)} (${s.responses})`
+
+/** Columns aligned: text to the left, numbers to the right. */
+export const renderTable = (
+  headers: readonly string[],
+  rows: readonly (readonly string[])[],
+  rightAligned: readonly boolean[] = [],
+): string => {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)))
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((c, i) => (rightAligned[i] === true ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd()
+  return [line(headers), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n')
+}
+
+const GROUP_HEADERS = [
+  '',
+  'Tickets',
+  'Response',
+  'Resolution',
+  'Med. resp.',
+  'Med. resol.',
+  'Escalated',
+  'Reopened',
+  'First contact',
+  'Satisfaction (n)',
+  'KB reuse',
+  'Quality',
+]
+const GROUP_RIGHT = [false, true, true, true, true, true, true, true, true, true, true, false]
+
+const groupRow = (name: string, g: GroupQuality): string[] => [
+  name,
+  String(g.tickets),
+  pct(g.responseCompliance),
+  pct(g.resolutionCompliance),
+  hoursMinutes(g.medianResponseMinutes),
+  hoursMinutes(g.medianResolutionMinutes),
+  pct(g.escalationRate),
+  pct(g.reopenRate),
+  pct(g.firstContactResolutionRate),
+  sat(g.satisfaction),
+  pct(g.knowledgeReuseRate),
+  g.qualityLevel ?? '—',
+]
+
+const countsLine = (r: Readonly<Record<string, number>>): string => {
+  const entries = Object.entries(r)
+  return entries.length === 0 ? '(none)' : entries.map(([k, n]) => `${k} ${n}`).join(', ')
+}
+
+/** The synthesis as a plain-text report a manager reads top to bottom. */
+export const renderSynthesisTable = (s: Synthesis): string => {
+  const out: string[] = []
+  out.push('Soutien — quality of support')
+  out.push(
+    `Tickets opened from ${s.period.from ?? 'the beginning'} to ${s.period.to ?? 'now'} (end excluded), as of ${s.asOf ?? '—'}`,
+  )
+  out.push(
+    'Response and resolution: share of clocks met among met or breached; medians in business h:mm; ' +
+      'reopened and first contact: share of resolved tickets.',
+  )
+  const section = (title: string, groups: Readonly<Record<string, GroupQuality>>) => {
+    out.push('', title)
+    out.push(
+      renderTable(
+        GROUP_HEADERS,
+        Object.entries(groups).map(([k, g]) => groupRow(k, g)),
+        GROUP_RIGHT,
+      ),
+    )
+  }
+  section('Overall', { all: s.overall })
+  section('By workstation type', s.byWorkstationType)
+  section('By site', s.bySite)
+  section('By domain', s.byDomain)
+  section('By owner role', s.byOwnerRole)
+  section('By level', s.byLevel)
+
+  out.push('', 'Volumes')
+  out.push(`  by kind:    ${countsLine(s.volumes.byKind)}`)
+  out.push(`  by channel: ${countsLine(s.volumes.byChannel)}`)
+
+  const b = s.backlog
+  out.push('', `Backlog at ${b.at ?? '—'}: ${b.total} ticket${b.total === 1 ? '' : 's'} not resolved`)
+  out.push(`  by status: ${countsLine(b.byStatus)}`)
+  out.push(`  by age:    ${countsLine(b.byAge)}`)
+  if (b.oldest !== null)
+    out.push(
+      `  oldest:    ${b.oldest.ticketId}, opened ${b.oldest.openedAt} (${b.oldest.ageDays.toFixed(1)} days)`,
+    )
+
+  const k = s.knowledge
+  out.push('', 'Knowledge base')
+  out.push(`  articles published in the period: ${k.articlesPublished}`)
+  out.push(
+    `  resolutions citing an article: ${k.resolutionsCitingArticle} of ${k.resolutions} (${pct(k.reuseRate)}), ` +
+      `${k.distinctArticlesCited} distinct article${k.distinctArticlesCited === 1 ? '' : 's'}`,
+  )
+
+  out.push('', 'Major incidents (bulletin commitment: elapsed time to the first bulletin)')
+  if (s.majorIncidents.length === 0) out.push('  (none declared in the period)')
+  else
+    out.push(
+      renderTable(
+        ['Incident', 'Declared', 'Bulletin', 'Target', 'Status', 'Staff alert', 'Tickets'],
+        s.majorIncidents.map((m) => [
+          m.incidentId,
+          m.declaredAt,
+          hoursMinutes(m.bulletinElapsedMinutes),
+          hoursMinutes(m.bulletinTargetMinutes),
+          m.status,
+          m.staffAlertElapsedMinutes === null ? '—' : `${m.staffAlertElapsedMinutes.toFixed(1)} min`,
+          String(m.linkedTickets),
+        ]),
+        [false, false, true, true, false, true, true],
+      ),
+    )
+  return `${out.join('\n')}\n`
+}
+
+// ---- one call from a history ---------------------------------------------------
+
+export interface ComputeSynthesisOptions extends SynthesisOptions {
+  /** What-if: judge every clock by this policy instead of the one in force. */
+  readonly policyOverride?: SupportPolicy
+}
+
+/**
+ * Fold a history into both the quality and the service-level states as of the
+ * same instant, and synthesise. Tickets whose clocks cannot be judged (no policy
+ * or support hours in force at their opening) still count as tickets, not in
+ * compliance: list them with `unjudgedServiceLevels`.
+ */
+export const computeSynthesis = (
+  events: Iterable<RecordedEvent>,
+  options: ComputeSynthesisOptions = {},
+): Synthesis => {
+  let sl = initialServiceLevelState()
+  let quality = initialQualityState()
+  const limit = options.asOf === undefined ? Number.POSITIVE_INFINITY : Date.parse(options.asOf)
+  for (const e of events) {
+    if (Date.parse(e.at) > limit) continue
+    sl = applyServiceLevelEvent(sl, e)
+    quality = applyQuality(quality, e)
+  }
+  const asOf = options.asOf ?? quality.lastEventAt
+  const slOptions = {
+    ...(asOf === null ? {} : { asOf }),
+    ...(options.policyOverride === undefined ? {} : { policyOverride: options.policyOverride }),
+  }
+  const report = serviceLevelReport(sl, slOptions)
+  const { policyOverride: _, ...synthesisOptions } = options
+  return synthesize(quality, report.tickets, report.majorIncidents, synthesisOptions)
+}

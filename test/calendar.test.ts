@@ -118,9 +118,13 @@ describe('daylight-saving changes', () => {
 
     it('00:00–24:00 lasts 23 h in spring and 25 h in autumn', () => {
       // 00:00 CET = 03-28T23:00Z; 24:00 CEST = 03-29T22:00Z
-      expect(allDay.openIntervalsOn('2026-03-29')).toEqual([[at('2026-03-28T23:00:00Z'), at('2026-03-29T22:00:00Z')]])
+      expect(allDay.openIntervalsOn('2026-03-29')).toEqual([
+        [at('2026-03-28T23:00:00Z'), at('2026-03-29T22:00:00Z')],
+      ])
       // 00:00 CEST = 10-24T22:00Z; 24:00 CET = 10-25T23:00Z
-      expect(allDay.openIntervalsOn('2026-10-25')).toEqual([[at('2026-10-24T22:00:00Z'), at('2026-10-25T23:00:00Z')]])
+      expect(allDay.openIntervalsOn('2026-10-25')).toEqual([
+        [at('2026-10-24T22:00:00Z'), at('2026-10-25T23:00:00Z')],
+      ])
       expect(allDay.businessTime(at('2026-03-28T23:00:00Z'), at('2026-03-29T22:00:00Z'))).toBe(23 * HOUR)
       expect(allDay.businessTime(at('2026-10-24T22:00:00Z'), at('2026-10-25T23:00:00Z'))).toBe(25 * HOUR)
       // elapsed == business on an always-open calendar, across the change
@@ -129,17 +133,25 @@ describe('daylight-saving changes', () => {
 
     it('07:00–19:00 keeps its 12 h on both change days', () => {
       // 07:00 CEST = 05:00Z … 19:00 CEST = 17:00Z; 07:00 CET = 06:00Z … 19:00 CET = 18:00Z
-      expect(daytime.openIntervalsOn('2026-03-29')).toEqual([[at('2026-03-29T05:00:00Z'), at('2026-03-29T17:00:00Z')]])
-      expect(daytime.openIntervalsOn('2026-10-25')).toEqual([[at('2026-10-25T06:00:00Z'), at('2026-10-25T18:00:00Z')]])
+      expect(daytime.openIntervalsOn('2026-03-29')).toEqual([
+        [at('2026-03-29T05:00:00Z'), at('2026-03-29T17:00:00Z')],
+      ])
+      expect(daytime.openIntervalsOn('2026-10-25')).toEqual([
+        [at('2026-10-25T06:00:00Z'), at('2026-10-25T18:00:00Z')],
+      ])
       // Monday 03-23 00:00 CET → Monday 03-30 00:00 CEST: 7 × 12 h
       expect(daytime.businessTime(at('2026-03-22T23:00:00Z'), at('2026-03-29T22:00:00Z'))).toBe(84 * HOUR)
     })
 
     it('an interval straddling the change follows the clocks: 01:00–04:00 is 2 h in spring, 4 h in autumn', () => {
       // 01:00 CET = 00:00Z → 04:00 CEST = 02:00Z
-      expect(night.openIntervalsOn('2026-03-29')).toEqual([[at('2026-03-29T00:00:00Z'), at('2026-03-29T02:00:00Z')]])
+      expect(night.openIntervalsOn('2026-03-29')).toEqual([
+        [at('2026-03-29T00:00:00Z'), at('2026-03-29T02:00:00Z')],
+      ])
       // 01:00 CEST = 10-24T23:00Z → 04:00 CET = 03:00Z
-      expect(night.openIntervalsOn('2026-10-25')).toEqual([[at('2026-10-24T23:00:00Z'), at('2026-10-25T03:00:00Z')]])
+      expect(night.openIntervalsOn('2026-10-25')).toEqual([
+        [at('2026-10-24T23:00:00Z'), at('2026-10-25T03:00:00Z')],
+      ])
       expect(hoursOf(night, '2026-03-28')).toEqual([3])
     })
 
@@ -150,11 +162,15 @@ describe('daylight-saving changes', () => {
       expect(hoursOf(inGap, '2026-03-22')).toEqual([0.5])
       // 02:30–04:00 starts when the clocks jump to 03:00 CEST = 01:00Z, ends 04:00 CEST = 02:00Z: 1 h
       const fromGap = calendar({ sun: [['02:30', '04:00']] }, 'Europe/Paris')
-      expect(fromGap.openIntervalsOn('2026-03-29')).toEqual([[at('2026-03-29T01:00:00Z'), at('2026-03-29T02:00:00Z')]])
+      expect(fromGap.openIntervalsOn('2026-03-29')).toEqual([
+        [at('2026-03-29T01:00:00Z'), at('2026-03-29T02:00:00Z')],
+      ])
       // 02:30–03:15 keeps the 15 min that exist (03:00–03:15 CEST)
       expect(hoursOf(calendar({ sun: [['02:30', '03:15']] }, 'Europe/Paris'), '2026-03-29')).toEqual([0.25])
       // on 10-25, 02:30 first occurs at 02:30 CEST = 00:30Z; until 04:00 CET = 03:00Z: 2 h 30
-      expect(fromGap.openIntervalsOn('2026-10-25')).toEqual([[at('2026-10-25T00:30:00Z'), at('2026-10-25T03:00:00Z')]])
+      expect(fromGap.openIntervalsOn('2026-10-25')).toEqual([
+        [at('2026-10-25T00:30:00Z'), at('2026-10-25T03:00:00Z')],
+      ])
       // 00:00–02:30 ends at the first 02:30 (CEST): 00:00 CEST = 10-24T22:00Z → 00:30Z
       const untilRepeat = calendar({ sun: [['00:00', '02:30']] }, 'Europe/Paris')
       expect(untilRepeat.openIntervalsOn('2026-10-25')).toEqual([
@@ -169,40 +185,81 @@ describe('daylight-saving changes', () => {
     it('00:00–24:00 lasts 23 h and 25 h', () => {
       const allDay = calendar(everyDay([['00:00', '24:00']]), zone)
       // 00:00 EST = 05:00Z → 24:00 EDT = 03-09T04:00Z
-      expect(allDay.openIntervalsOn('2026-03-08')).toEqual([[at('2026-03-08T05:00:00Z'), at('2026-03-09T04:00:00Z')]])
+      expect(allDay.openIntervalsOn('2026-03-08')).toEqual([
+        [at('2026-03-08T05:00:00Z'), at('2026-03-09T04:00:00Z')],
+      ])
       // 00:00 EDT = 04:00Z → 24:00 EST = 11-02T05:00Z
-      expect(allDay.openIntervalsOn('2026-11-01')).toEqual([[at('2026-11-01T04:00:00Z'), at('2026-11-02T05:00:00Z')]])
+      expect(allDay.openIntervalsOn('2026-11-01')).toEqual([
+        [at('2026-11-01T04:00:00Z'), at('2026-11-02T05:00:00Z')],
+      ])
       expect(allDay.businessTime(at('2026-11-01T04:00:00Z'), at('2026-11-02T05:00:00Z'))).toBe(25 * HOUR)
     })
 
     it('07:00–19:00 keeps 12 h', () => {
       const daytime = calendar(everyDay([['07:00', '19:00']]), zone)
       // 07:00 EDT = 11:00Z → 19:00 EDT = 23:00Z; 07:00 EST = 12:00Z → 19:00 EST = 11-02T00:00Z
-      expect(daytime.openIntervalsOn('2026-03-08')).toEqual([[at('2026-03-08T11:00:00Z'), at('2026-03-08T23:00:00Z')]])
-      expect(daytime.openIntervalsOn('2026-11-01')).toEqual([[at('2026-11-01T12:00:00Z'), at('2026-11-02T00:00:00Z')]])
+      expect(daytime.openIntervalsOn('2026-03-08')).toEqual([
+        [at('2026-03-08T11:00:00Z'), at('2026-03-08T23:00:00Z')],
+      ])
+      expect(daytime.openIntervalsOn('2026-11-01')).toEqual([
+        [at('2026-11-01T12:00:00Z'), at('2026-11-02T00:00:00Z')],
+      ])
     })
 
     it('01:00–04:00 straddles the change: 2 h in spring, 4 h in autumn', () => {
       const night = calendar(everyDay([['01:00', '04:00']]), zone)
       // 01:00 EST = 06:00Z → 04:00 EDT = 08:00Z
-      expect(night.openIntervalsOn('2026-03-08')).toEqual([[at('2026-03-08T06:00:00Z'), at('2026-03-08T08:00:00Z')]])
+      expect(night.openIntervalsOn('2026-03-08')).toEqual([
+        [at('2026-03-08T06:00:00Z'), at('2026-03-08T08:00:00Z')],
+      ])
       // 01:00 EDT = 05:00Z (first 01:00) → 04:00 EST = 09:00Z
-      expect(night.openIntervalsOn('2026-11-01')).toEqual([[at('2026-11-01T05:00:00Z'), at('2026-11-01T09:00:00Z')]])
+      expect(night.openIntervalsOn('2026-11-01')).toEqual([
+        [at('2026-11-01T05:00:00Z'), at('2026-11-01T09:00:00Z')],
+      ])
       // a ticket at 01:30 EST (second 01:30, 06:30Z) is inside the open stretch
       expect(night.isOpen(at('2026-11-01T06:30:00Z'))).toBe(true)
       expect(night.addBusinessTime(at('2026-11-01T06:30:00Z'), 3 * HOUR)).toBe(at('2026-11-02T06:30:00Z'))
     })
   })
 
+  describe('America/Santiago changes at midnight: 2026-04-05 00:00 (−03) → 04-04 23:00 (−04), 2026-09-06 00:00 (−04) → 01:00 (−03)', () => {
+    const zone = 'America/Santiago'
+
+    it('the day before the fall-back keeps its repeated last hour; the spring day starts at 01:00', () => {
+      const allDay = calendar(everyDay([['00:00', '24:00']]), zone)
+      // Saturday 00:00 −03 = 03:00Z → Sunday 00:00, first shown after the repeat, at 00:00 −04 = 04-05T04:00Z
+      expect(allDay.openIntervalsOn('2026-04-04')).toEqual([
+        [at('2026-04-04T03:00:00Z'), at('2026-04-05T04:00:00Z')],
+      ])
+      // Sunday 09-06 begins at the jump, 04:00Z (wall 01:00), and ends at Monday 00:00 −03 = 09-07T03:00Z
+      expect(allDay.openIntervalsOn('2026-09-06')).toEqual([
+        [at('2026-09-06T04:00:00Z'), at('2026-09-07T03:00:00Z')],
+      ])
+      expect(hoursOf(allDay, '2026-09-05')).toEqual([24])
+      // Saturday 20:00–24:00 on 04-04: 20:00 −03 = 23:00Z → 04-05T04:00Z, 5 h
+      expect(hoursOf(calendar({ sat: [['20:00', '24:00']] }, zone), '2026-04-04')).toEqual([5])
+    })
+
+    it('a holiday closes the repeated hour with the rest of its day', () => {
+      const c = calendar(everyDay([['00:00', '24:00']]), zone, ['2026-04-04'])
+      expect(c.isOpen(at('2026-04-05T03:30:00Z'))).toBe(false) // second Saturday 23:30 (−04)
+      expect(c.nextOpening(at('2026-04-05T03:30:00Z'))).toBe(at('2026-04-05T04:00:00Z')) // Sunday 00:00
+    })
+  })
+
   it('follows half-hour zones and half-hour changes (Asia/Kolkata, Australia/Lord_Howe)', () => {
     // Kolkata is UTC+05:30 all year: Monday 2026-03-09 09:00 IST = 03:30Z
     const kolkata = calendar({ mon: [['09:00', '17:00']] }, 'Asia/Kolkata')
-    expect(kolkata.openIntervalsOn('2026-03-09')).toEqual([[at('2026-03-09T03:30:00Z'), at('2026-03-09T11:30:00Z')]])
+    expect(kolkata.openIntervalsOn('2026-03-09')).toEqual([
+      [at('2026-03-09T03:30:00Z'), at('2026-03-09T11:30:00Z')],
+    ])
     // Lord Howe: 2026-04-05 02:00 (+11) → 01:30 (+10:30); 2026-10-04 02:00 (+10:30) → 02:30 (+11)
     const lordHowe = calendar(everyDay([['00:00', '24:00']]), 'Australia/Lord_Howe')
     // 00:00 +11 = 04-04T13:00Z → 24:00 +10:30 = 04-05T13:30Z
     expect(hoursOf(lordHowe, '2026-04-05')).toEqual([24.5])
-    expect(lordHowe.openIntervalsOn('2026-04-05')).toEqual([[at('2026-04-04T13:00:00Z'), at('2026-04-05T13:30:00Z')]])
+    expect(lordHowe.openIntervalsOn('2026-04-05')).toEqual([
+      [at('2026-04-04T13:00:00Z'), at('2026-04-05T13:30:00Z')],
+    ])
     expect(hoursOf(lordHowe, '2026-10-04')).toEqual([23.5])
   })
 })
@@ -226,7 +283,9 @@ describe('intervals', () => {
   it('an interval ending at 24:00 runs to the next local midnight and joins the next day', () => {
     // Monday 20:00–24:00, Tuesday 00:00–02:00 (Paris, CET)
     const c = calendar({ mon: [['20:00', '24:00']], tue: [['00:00', '02:00']] }, 'Europe/Paris')
-    expect(c.openIntervalsOn('2026-03-09')).toEqual([[at('2026-03-09T19:00:00Z'), at('2026-03-09T23:00:00Z')]])
+    expect(c.openIntervalsOn('2026-03-09')).toEqual([
+      [at('2026-03-09T19:00:00Z'), at('2026-03-09T23:00:00Z')],
+    ])
     expect(c.isOpen(at('2026-03-09T22:59:59.999Z'))).toBe(true) // Monday 23:59:59.999
     expect(c.isOpen(at('2026-03-09T23:00:00Z'))).toBe(true) // Tuesday 00:00
     expect(c.isOpen(at('2026-03-10T01:00:00Z'))).toBe(false) // Tuesday 02:00
@@ -256,7 +315,9 @@ describe('intervals', () => {
       [at('2026-03-09T07:00:00Z'), at('2026-03-09T11:30:00Z')],
       [at('2026-03-09T12:30:00Z'), at('2026-03-09T17:00:00Z')],
     ])
-    expect(c.openIntervalsOn('2026-03-10')).toEqual([[at('2026-03-10T07:00:00Z'), at('2026-03-10T13:00:00Z')]])
+    expect(c.openIntervalsOn('2026-03-10')).toEqual([
+      [at('2026-03-10T07:00:00Z'), at('2026-03-10T13:00:00Z')],
+    ])
     expect(c.businessTime(at('2026-03-09T00:00:00Z'), at('2026-03-11T00:00:00Z'))).toBe(9 * HOUR + 6 * HOUR)
   })
 })
@@ -280,7 +341,13 @@ describe('refused support hours', () => {
   })
 
   it('an interval that does not start before it ends is InvalidHours naming the day and the interval', () => {
-    const e = tagOf({ mon: [['08:00', '12:00']], wed: [['08:00', '12:00'], ['18:00', '08:00']] })
+    const e = tagOf({
+      mon: [['08:00', '12:00']],
+      wed: [
+        ['08:00', '12:00'],
+        ['18:00', '08:00'],
+      ],
+    })
     expect(e?._tag).toBe('InvalidHours')
     expect(e?.message).toContain('weekly.wed[1]')
     expect(e?.message).toContain('["18:00","08:00"]')
@@ -306,7 +373,9 @@ describe('refused support hours', () => {
 
   it('stops searching after 10 years when holidays close every open day (a programmer error, thrown)', () => {
     // open on Mondays only, and every Monday from 2026-03-09 for 11 years is a holiday
-    const mondays = Array.from({ length: 11 * 53 }, (_, i) => iso(at('2026-03-09T00:00:00Z') + i * 7 * DAY).slice(0, 10))
+    const mondays = Array.from({ length: 11 * 53 }, (_, i) =>
+      iso(at('2026-03-09T00:00:00Z') + i * 7 * DAY).slice(0, 10),
+    )
     const c = calendar({ mon: [['08:00', '12:00']] }, 'Europe/Paris', mondays)
     expect(() => c.addBusinessTime(at('2026-03-09T00:00:00Z'), HOUR)).toThrow(/10 years/)
     expect(() => c.nextOpening(at('2026-03-09T00:00:00Z'))).toThrow(/10 years/)
@@ -326,12 +395,23 @@ describe('the reference calendar used below', () => {
   it('gives the hand-worked answers too', () => {
     const ref = { weekly: officeWeek, holidays: ['2026-05-01'] }
     // Friday 17:30 CET → Monday 10:00 CET: 150 min
-    expect(referenceBusinessMinutes(ref, 'Europe/Paris', at('2026-03-06T16:30:00Z'), at('2026-03-09T09:00:00Z'))).toBe(150)
+    expect(
+      referenceBusinessMinutes(ref, 'Europe/Paris', at('2026-03-06T16:30:00Z'), at('2026-03-09T09:00:00Z')),
+    ).toBe(150)
     // the holiday Friday 10:00 CEST → Monday 09:00 CEST: 60 min
-    expect(referenceBusinessMinutes(ref, 'Europe/Paris', at('2026-05-01T08:00:00Z'), at('2026-05-04T07:00:00Z'))).toBe(60)
+    expect(
+      referenceBusinessMinutes(ref, 'Europe/Paris', at('2026-05-01T08:00:00Z'), at('2026-05-04T07:00:00Z')),
+    ).toBe(60)
     // 01:00–04:00 on New York's fall-back Sunday: 4 h
     const night = { weekly: everyDay([['01:00', '04:00']]), holidays: [] }
-    expect(referenceBusinessMinutes(night, 'America/New_York', at('2026-11-01T04:00:00Z'), at('2026-11-01T12:00:00Z'))).toBe(240)
+    expect(
+      referenceBusinessMinutes(
+        night,
+        'America/New_York',
+        at('2026-11-01T04:00:00Z'),
+        at('2026-11-01T12:00:00Z'),
+      ),
+    ).toBe(240)
   })
 })
 
@@ -342,17 +422,18 @@ describe('the reference calendar used below', () => {
  * without) and the local minutes of day where its clocks jump or repeat, so
  * that random interval boundaries often fall in a gap or a repeated hour.
  */
-const ZONES: Readonly<Record<string, { readonly dates: readonly string[]; readonly hot: readonly [number, number] }>> =
-  {
-    'Europe/Paris': { dates: ['2026-03-29', '2026-10-25'], hot: [120, 180] },
-    'America/New_York': { dates: ['2026-03-08', '2026-11-01'], hot: [60, 180] },
-    'Asia/Kolkata': { dates: ['2026-06-15'], hot: [0, 60] },
-    'Australia/Lord_Howe': { dates: ['2026-04-05', '2026-10-04'], hot: [90, 150] },
-    'Pacific/Chatham': { dates: ['2026-04-05', '2026-09-27'], hot: [165, 225] },
-    // changes at local midnight: 04-05 00:00 → 04-04 23:00, 09-06 00:00 → 01:00
-    'America/Santiago': { dates: ['2026-04-05', '2026-09-06'], hot: [1380, 1500] },
-    UTC: { dates: ['2026-06-15'], hot: [0, 60] },
-  }
+const ZONES: Readonly<
+  Record<string, { readonly dates: readonly string[]; readonly hot: readonly [number, number] }>
+> = {
+  'Europe/Paris': { dates: ['2026-03-29', '2026-10-25'], hot: [120, 180] },
+  'America/New_York': { dates: ['2026-03-08', '2026-11-01'], hot: [60, 180] },
+  'Asia/Kolkata': { dates: ['2026-06-15'], hot: [0, 60] },
+  'Australia/Lord_Howe': { dates: ['2026-04-05', '2026-10-04'], hot: [90, 150] },
+  'Pacific/Chatham': { dates: ['2026-04-05', '2026-09-27'], hot: [165, 225] },
+  // changes at local midnight: 04-05 00:00 → 04-04 23:00, 09-06 00:00 → 01:00
+  'America/Santiago': { dates: ['2026-04-05', '2026-09-06'], hot: [1380, 1500] },
+  UTC: { dates: ['2026-06-15'], hot: [0, 60] },
+}
 const DAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const
 const hhmm = (m: number): string =>
   `${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`
@@ -410,7 +491,10 @@ const arbCalendar = fc
   })
 /** A calendar and an instant within ±2 days of its anchor, to the millisecond. */
 const withInstant = arbCalendar.chain((c) =>
-  fc.tuple(fc.constant(c), fc.integer({ min: -2 * DAY, max: 2 * DAY }).map((k) => c.anchor + k)),
+  fc.tuple(
+    fc.constant(c),
+    fc.integer({ min: -2 * DAY, max: 2 * DAY }).map((k) => c.anchor + k),
+  ),
 )
 const duration = fc.oneof(fc.integer({ min: 0, max: 4 * HOUR }), fc.integer({ min: 0, max: 20 * DAY }))
 const RUNS = { numRuns: 300 }
@@ -492,10 +576,18 @@ describe('properties of business time', () => {
     fc.assert(
       fc.property(withInstant, fc.nat(5 * DAY), ([{ weekly, holidays, zone, cal }, a], span) => {
         const rewritten: Record<string, readonly (readonly [string, string])[]> = {}
-        for (const [day, list] of Object.entries(weekly) as [string, readonly (readonly [string, string])[]][]) {
+        for (const [day, list] of Object.entries(weekly) as [
+          string,
+          readonly (readonly [string, string])[],
+        ][]) {
           const split = list.flatMap(([s, e]): (readonly [string, string])[] => {
             const mid = Math.floor((toMin(s) + toMin(e)) / 2)
-            return mid > toMin(s) ? [[s, hhmm(mid)], [hhmm(mid), e]] : [[s, e]]
+            return mid > toMin(s)
+              ? [
+                  [s, hhmm(mid)],
+                  [hhmm(mid), e],
+                ]
+              : [[s, e]]
           })
           rewritten[day] = [...split].reverse()
         }

@@ -26,6 +26,7 @@ import type { IsoInstant } from '../src/domain/codec.js'
 import type { EventToAppend } from '../src/domain/envelope.js'
 import {
   actualRevisionOf,
+  checkNamespace,
   comparePositions,
   DEFAULT_RESUBSCRIBE,
   decodeEsdbPosition,
@@ -36,6 +37,7 @@ import {
   envelopeOf,
   esdbErrorKind,
   esdbMetadataOf,
+  esdbStreamName,
   exactExpectedRevision,
   fromEsdbRecord,
   fromPortPosition,
@@ -48,7 +50,9 @@ import {
   redactCredentials,
   resolvePrefixes,
   resubscribeDelay,
+  soutienStreamName,
   startOf,
+  toClientConnectionString,
   toEsdbEvent,
   toEsdbExpectedRevision,
   toStoreError,
@@ -472,10 +476,20 @@ describe('servers, streams and filters', () => {
     expect(describeServer('esdb+discover://ops:s3cret@cluster.example.com:2113')).toBe(
       'esdb+discover://cluster.example.com:2113',
     )
+    expect(describeServer('kurrentdb://admin:changeit@db:2113?tls=false')).toBe('esdb://db:2113')
     expect(describeServer('http://nope')).toMatch(/unreadable connection string/)
     expect(redactCredentials('bad esdb://admin:changeit@db:2113?tls=false')).toBe(
       'bad esdb://***@db:2113?tls=false',
     )
+  })
+
+  it('reads the schemes of the renamed server (kurrentdb://, kdb://) as the 6.2.1 client’s esdb://', () => {
+    expect(toClientConnectionString('kurrentdb://db:2113?tls=false')).toBe('esdb://db:2113?tls=false')
+    expect(toClientConnectionString('KDB+discover://u:p@cluster:2113')).toBe(
+      'esdb+discover://u:p@cluster:2113',
+    )
+    expect(toClientConnectionString('esdb://db:2113')).toBe('esdb://db:2113')
+    expect(redactCredentials('kurrentdb://u:p@db:2113')).toBe('kurrentdb://***@db:2113')
   })
 
   it('filters on Soutien prefixes by default, the caller’s otherwise, never on system streams', () => {
@@ -487,6 +501,16 @@ describe('servers, streams and filters', () => {
     expect(isLeft(empty) && empty.left).toMatch(/"" is not a non-empty string/)
     const system = resolvePrefixes(['$ce-'], defaults)
     expect(isLeft(system) && system.left).toMatch(/system streams/)
+  })
+
+  it('puts streams under a namespace and takes them back out, refusing names that would be ambiguous', () => {
+    expect(esdbStreamName(undefined, 'ticket-1')).toBe('ticket-1')
+    expect(esdbStreamName('acme', 'ticket-1')).toBe('acme.ticket-1')
+    expect(soutienStreamName('acme', 'acme.organization')).toBe('organization')
+    expect(soutienStreamName('acme', 'globex.ticket-1')).toBeUndefined()
+    expect(soutienStreamName(undefined, 'ticket-1')).toBe('ticket-1')
+    expect(checkNamespace('conf_run-1')).toEqual({ _tag: 'Right', right: 'conf_run-1' })
+    for (const bad of ['', 'a.b', '$all', 'x'.repeat(65)]) expect(isLeft(checkNamespace(bad))).toBe(true)
   })
 
   it('builds the server-side stream-name prefix filter of the client', () => {

@@ -706,6 +706,7 @@ describe('the organisation view', () => {
     expect(organizationView(half).users.has('bulk-9999')).toBe(false)
     // and the same through decide + evolve, as the command handler does it
     let s = orgStateNow()
+    const c = ctx()
     for (let i = 0; i < n; i++) {
       const r = organizationDecider.decide(
         {
@@ -717,7 +718,7 @@ describe('the organisation view', () => {
           deskId: DESK.lyon,
         },
         s,
-        ctx(),
+        c,
       )
       if (isLeft(r)) throw new Error(r.left.message)
       for (const e of r.right) s = organizationDecider.evolve(s, fact(e))

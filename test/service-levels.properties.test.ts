@@ -14,6 +14,7 @@ import {
   type ServiceLevelOptions,
   type ServiceLevelState,
   serviceLevelReport,
+  serviceLevelStateCodec,
   serviceLevelsProjection,
 } from '../src/projections/service-levels.js'
 import {
@@ -156,8 +157,11 @@ describe('service-level projection properties', () => {
           let state = serviceLevelsProjection.init()
           for (let i = 0; i + 1 < bounds.length; i++) {
             state = fold(events.slice(bounds[i], bounds[i + 1]), state)
-            // What a runner's checkpoint does: the state survives JSON.
-            state = JSON.parse(JSON.stringify(state)) as ServiceLevelState
+            // What a runner's checkpoint does: the state survives its JSON encoding.
+            const saved = JSON.parse(JSON.stringify(serviceLevelStateCodec.encode(state)))
+            const restored = serviceLevelStateCodec.decode(saved)
+            if (restored._tag === 'Left') throw new Error(restored.left)
+            state = restored.right
           }
           expect(serviceLevelReport(state, options)).toEqual(whole)
         },

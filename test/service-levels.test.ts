@@ -575,6 +575,21 @@ describe('policies and support hours in force', () => {
     const whatIf = computeServiceLevels(events, { policyOverride: policyOf() })
     expect(whatIf.tickets.map((t) => t.ticketId)).toEqual(['EARLY', 'OK'])
   })
+  it('support hours that never open again make the ticket unjudged, not the report fail', () => {
+    // Open Mondays 08:00–09:00 only, and every Monday of the next 11 years is a holiday:
+    // the calendar gives up after 10 years of searching for an opening.
+    const mondays = Array.from({ length: 11 * 53 }, (_, k) =>
+      new Date(Date.parse('2026-03-09T00:00:00.000Z') + k * 7 * 86_400_000).toISOString().slice(0, 10),
+    )
+    const r = report([
+      site('2026-01-02T00:00:00.000Z', 'ghost', 'Europe/Paris'),
+      hours('2026-01-02T00:00:00.000Z', 'ghost', { mon: [['08:00', '09:00']] } as never, mondays),
+      opened('2026-03-09T08:00:00.000Z', 'G', 'ghost'),
+      opened('2026-03-09T08:00:00.000Z', 'OK'),
+    ])
+    expect(r.tickets.map((t) => t.ticketId)).toEqual(['OK'])
+    expect(r.unjudged.map((u) => [u.id, u._tag])).toEqual([['G', 'InvalidSupportHours']])
+  })
 })
 
 describe('as of when', () => {
@@ -589,6 +604,18 @@ describe('as of when', () => {
     const r2 = report(steps, { asOf: at('2026-03-09T12:00:00.000Z') })
     expect(r1).toEqual(r2)
     expect(r1.tickets.map((t) => t.ticketId)).toEqual(['W', 'LATER'])
+  })
+
+  it('the default is the latest instant in the history, even when a later-recorded event is stamped earlier', () => {
+    // A timer's escalation of W is recorded last but stamped at W's deadline (11:00 Paris),
+    // before LATER's opening (13:00 Paris): LATER is still in the report.
+    const r = report([...steps, escalated('2026-03-09T10:00:00.000Z', 'W', 'office', 'delay-expired')])
+    expect(r.tickets.map((t) => t.ticketId)).toEqual(['W', 'LATER'])
+    expect(r).toEqual(
+      report(steps.concat(escalated('2026-03-09T10:00:00.000Z', 'W', 'office', 'delay-expired')), {
+        asOf: at('2026-03-09T12:00:00.000Z'),
+      }),
+    )
   })
 
   it('time travel: events after the as-of instant do not count', () => {
@@ -618,9 +645,12 @@ describe('as of when', () => {
   it('a ticket id like __proto__ is an ordinary key, also after a JSON round trip', () => {
     const events = history([...ORG, opened('2026-03-09T08:00:00.000Z', '__proto__')])
     const state = events.reduce(applyServiceLevelEvent, initialServiceLevelState())
-    const restored = JSON.parse(JSON.stringify(state))
+    const restored = serviceLevelStateCodec.decode(
+      JSON.parse(JSON.stringify(serviceLevelStateCodec.encode(state))),
+    )
+    if (restored._tag === 'Left') throw new Error(restored.left)
     const more = history([informed('2026-03-09T09:00:00.000Z', '__proto__', 'answer')], events.length)
-    const after = more.reduce(applyServiceLevelEvent, restored)
+    const after = more.reduce(applyServiceLevelEvent, restored.right)
     expect(ticketServiceLevels(after).map((t) => [t.ticketId, t.response.businessMinutes])).toEqual([
       ['__proto__', 60],
     ])

@@ -26,10 +26,14 @@ const STREAMS = 3
 /** Run the writer until it has acknowledged `acknowledgements` appends, then SIGKILL it. */
 const runAndKill = (path: string, acknowledgements: number): Promise<number[]> =>
   new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', writer, path, String(PER_BATCH), String(STREAMS)], {
-      cwd: root,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', writer, path, String(PER_BATCH), String(STREAMS)],
+      {
+        cwd: root,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    )
     const acknowledged: number[] = []
     let stderr = ''
     child.stderr.on('data', (d: Buffer) => {
@@ -78,7 +82,8 @@ describe('SQLite durability', () => {
       // Every batch complete or absent; every acknowledged batch present.
       const sizes = new Map<string, number>()
       for (const e of events)
-        if (e.meta.commandId !== undefined) sizes.set(e.meta.commandId, (sizes.get(e.meta.commandId) ?? 0) + 1)
+        if (e.meta.commandId !== undefined)
+          sizes.set(e.meta.commandId, (sizes.get(e.meta.commandId) ?? 0) + 1)
       for (const [batch, size] of sizes) expect(size, batch).toBe(PER_BATCH)
       for (const n of acknowledged) expect(sizes.has(`batch-${n}`), `batch-${n}`).toBe(true)
       // At most the one append in flight when the kill came got in unacknowledged.

@@ -153,8 +153,7 @@ const createModel = (options: ModelOptions = {}) => {
         start + events.length <= existing.length &&
         events.every((e, i) => existing[start + i]?.id === e.id.toLowerCase())
       const refuse = (): AppendResult => {
-        if (options.conflictsAsValues)
-          return { success: false, nextExpectedRevision: BigInt(last) }
+        if (options.conflictsAsValues) return { success: false, nextExpectedRevision: BigInt(last) }
         throw new WrongExpectedVersionError(undefined, {
           streamName: stream,
           expected,
@@ -666,7 +665,22 @@ describe('EventStoreDB adapter: subscriptions', () => {
     const e = (err as StoreFailure).error
     expect(e._tag).toBe('StoreUnavailable')
     expect(e.message).toContain(`EventStoreDB at ${SERVER} is unavailable`)
-    expect(e.message).toContain('given up after 3 attempts')
+    expect(e.message).toContain('given up after 3 failed attempts in a row')
+    await store.dispose()
+  })
+
+  it('selects nothing with an empty prefix list, and still closes', async () => {
+    const model = createModel()
+    const store = open(model)
+    const s = ticket()
+    await right(store.append(s, ticketEvents(s, 1), 'no-stream'))
+    const rec = receiver()
+    const sub = store.subscribe(rec.handler, { streamPrefixes: [] })
+    await sub.caughtUp
+    await sub.close()
+    expect(rec.got).toEqual([])
+    expect(model.calls.subscriptions).toEqual([])
+    expect(await all(store.readAll({ streamPrefixes: [] }))).toEqual([])
     await store.dispose()
   })
 

@@ -113,7 +113,9 @@ describe('in-memory store', () => {
           : what === 'an invalid event'
             ? [...good, { ...good[2]!, id: 'x', revision: 3, at: 'yesterday' } as unknown as EventToImport]
             : good
-      const r = await store.importAtomically(iterate(items, what === 'an iterable that fails' ? 2 : undefined))()
+      const r = await store.importAtomically(
+        iterate(items, what === 'an iterable that fails' ? 2 : undefined),
+      )()
       expect(isLeft(r) && r.left._tag).toBe(tag)
       expect(await store.headPosition()()).toEqual({ _tag: 'Right', right: 0 })
       expect(await store.readStream('ticket-2')()).toEqual({ _tag: 'Right', right: [] })

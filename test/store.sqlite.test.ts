@@ -42,9 +42,7 @@ describe('SQLite store: files', () => {
     writeFileSync(path, 'these are my meeting notes, not a database\n'.repeat(50))
     const r = openSqliteStore(path)
     expect(isLeft(r) && r.left).toMatchObject({ _tag: 'StoreUnavailable' })
-    expect(isLeft(r) && r.left.message).toBe(
-      `${path} is not a SQLite database (file is not a database)`,
-    )
+    expect(isLeft(r) && r.left.message).toBe(`${path} is not a SQLite database (file is not a database)`)
     const store = createSqliteStore(path)
     const append = await store.append('ticket-1', ticketEvents('ticket-1', 1), 'no-stream')()
     expect(isLeft(append) && append.left.message).toContain(path)
@@ -155,7 +153,10 @@ describe('SQLite store: rows', () => {
     } as unknown as EventToAppend
     await store.append('ticket-1', [e!], 'no-stream')()
     await store.append('organization', [v1], 'no-stream')()
-    const rows = store.database.prepare('SELECT * FROM events ORDER BY position').all() as Record<string, unknown>[]
+    const rows = store.database.prepare('SELECT * FROM events ORDER BY position').all() as Record<
+      string,
+      unknown
+    >[]
     expect(rows[0]).toEqual({
       position: 0,
       id: e!.id,
@@ -177,7 +178,9 @@ describe('SQLite store: rows', () => {
   it('reports a stored row that cannot be read, naming its stream and revision', async () => {
     const store = open()
     await store.append('ticket-1', ticketEvents('ticket-1', 3), 'no-stream')()
-    store.database.prepare("UPDATE events SET data = '{\"kind\":\"gossip\",\"message\":\"x\"}' WHERE revision = 2").run()
+    store.database
+      .prepare('UPDATE events SET data = \'{"kind":"gossip","message":"x"}\' WHERE revision = 2')
+      .run()
     const r = await store.readStream('ticket-1')()
     expect(isLeft(r) && r.left._tag).toBe('InvalidEvent')
     expect(isLeft(r) && r.left.message).toContain('stream ticket-1 at revision 2 (position 2) cannot be read')
@@ -282,7 +285,12 @@ describe('SQLite store: other processes and imports', () => {
 
 // ---- model-based: SQLite answers every sequence of appends as memory does ----
 
-type Op = { readonly stream: number; readonly count: number; readonly expected: ExpectedRevision; readonly replay: boolean }
+type Op = {
+  readonly stream: number
+  readonly count: number
+  readonly expected: ExpectedRevision
+  readonly replay: boolean
+}
 const opArb: fc.Arbitrary<Op> = fc.record({
   stream: fc.integer({ min: 0, max: 2 }),
   count: fc.integer({ min: 1, max: 3 }),

@@ -21,8 +21,8 @@ import {
   initialServiceLevelState,
   judgeTicket,
   type ServiceLevelState,
+  type TicketFacts,
   type TicketJudgement,
-  ticketsAsOf,
 } from '../projections/service-levels.js'
 import type { EventStore } from '../store/port.js'
 
@@ -47,9 +47,6 @@ const dueForTicket = (j: TicketJudgement): Due[] => {
   const now = j.asOf
   const due: Due[] = []
   const { response, escalation, resolution } = j.levels
-  const closed = t.closedAt !== null && t.closedAt <= now
-  if (closed) return due // a closed ticket takes no command but reopening and satisfaction
-
   // Escalation: at the deadline the ticket was neither resolved nor escalated
   // (status `late` with no escalation at all), and it still runs now.
   if (
@@ -119,6 +116,23 @@ const dueForTicket = (j: TicketJudgement): Due[] => {
   return due
 }
 
+const countUpTo = (sorted: readonly number[], limit: number): number => {
+  let n = 0
+  while (n < sorted.length && sorted[n]! <= limit) n++
+  return n
+}
+
+/**
+ * Nothing can be due for a ticket closed, or resolved with its response
+ * clock stopped: checked first, so that a timer's cost grows with the open
+ * tickets, not with every ticket ever opened.
+ */
+const settled = (t: TicketFacts, now: number): boolean => {
+  if (t.closedAt !== null && t.closedAt <= now) return true
+  const resolved = countUpTo(t.resolutions, now) > countUpTo(t.reopenings, now)
+  return resolved && t.firstStop !== null && t.firstStop <= now
+}
+
 /**
  * The commands due at `now`, ordered by the instant they are stamped at, then
  * ticket. Each is stamped at its deadline (or breach instant), unless the
@@ -132,7 +146,8 @@ export const dueCommands = (state: ServiceLevelState, now: IsoInstant): readonly
   const nowMs = instantMs(now)
   if (Number.isNaN(nowMs)) throw new Error(`now is not an ISO instant: ${String(now)}`)
   const out: (TimerRequest & { readonly stamp: number; readonly ticketId: string })[] = []
-  for (const t of ticketsAsOf(state, nowMs)) {
+  for (const t of state.tickets.values()) {
+    if (t.opened > nowMs || settled(t, nowMs)) continue
     const j = judgeTicket(state.org, t, nowMs)
     if (isLeft(j)) continue // unjudged tickets are reported by the projection, not timed
     const due = dueForTicket(j.right).sort((a, b) => a.natural - b.natural)

@@ -17,7 +17,7 @@
  * look-ups and binary searches only: their cost grows with the number of blocks
  * spanned, never with minutes, and never calls `Intl` once a block is cached.
  */
-import { type Either, left, right } from 'fp-ts/lib/Either.js'
+import { type Either, isLeft, left, right } from 'fp-ts/lib/Either.js'
 import { WEEKDAYS, type Weekday } from './events.js'
 
 /** One local interval `["HH:MM","HH:MM"]`; the end may be `24:00` (the next local midnight). */
@@ -218,7 +218,11 @@ const segmentCache = new Map<string, readonly OffsetSegment[]>()
 const MAX_CACHED_SEGMENTS = 4096
 
 /** The offset segments covering block `index` of `timeZone`, with MARGIN on both sides. */
-const segmentsForBlock = (timeZone: string, f: Intl.DateTimeFormat, index: number): readonly OffsetSegment[] => {
+const segmentsForBlock = (
+  timeZone: string,
+  f: Intl.DateTimeFormat,
+  index: number,
+): readonly OffsetSegment[] => {
   const key = `${index} ${timeZone}`
   const cached = segmentCache.get(key)
   if (cached !== undefined) return cached
@@ -319,7 +323,8 @@ const normaliseWeekly = (weekly: WeeklyPattern): Either<CalendarError, DailyMinu
 }
 
 const checkedInstant = (name: string, t: number): void => {
-  if (!Number.isFinite(t)) throw new RangeError(`calendar: ${name} must be a finite epoch-ms instant, got ${t}`)
+  if (!Number.isFinite(t))
+    throw new RangeError(`calendar: ${name} must be a finite epoch-ms instant, got ${t}`)
 }
 
 const noOpening = (timeZone: string, from: number): Error =>
@@ -340,7 +345,7 @@ export const makeCalendar = (hours: BusinessHours, timeZone: string): Either<Cal
     })
   }
   const normalised = normaliseWeekly(hours.weekly)
-  if (normalised._tag === 'Left') return normalised
+  if (isLeft(normalised)) return normalised
   const daily = normalised.right
   if (!Array.isArray(hours.holidays))
     return left(invalidHours(`holidays = ${JSON.stringify(hours.holidays)}: expected a list of local dates`))

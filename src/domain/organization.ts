@@ -354,7 +354,7 @@ export const supportStaffIds = (org: OrganizationView): string[] => {
 
 const ORGANIZERS: readonly Role[] = ['manager', 'system']
 
-/** Only managers change the organisation; the system (and any manager) only while no manager is active. */
+/** Only active enrolled managers change the organisation; while none is active (bootstrap), the system or any manager actor may. */
 const checkOrganizer = (state: OrganizationState, actor: Actor): Check => {
   const bootstrapping = state.status === 'empty' || state.activeManagers === 0
   if (actor.role === 'system')

@@ -10,25 +10,24 @@
 import { type Either, isLeft, left, right } from 'fp-ts/lib/Either.js'
 import type { Calendar } from '../domain/calendar.js'
 import { type IsoInstant, instantMs, toInstant } from '../domain/codec.js'
-import { type RecordedEvent, streamId } from '../domain/envelope.js'
+import type { RecordedEvent } from '../domain/envelope.js'
 import type { HierarchyReason, SupportPolicy } from '../domain/events.js'
 import type { Priority, SupportDomain } from '../domain/vocabulary.js'
 import {
   calendarAt,
-  type Dict,
-  emptyDict,
   emptyPolicyHistory,
-  getOwn,
+  type InForce,
   type NotJudged,
   type ParsedPolicy,
   type PolicyHistory,
+  parseInstant,
   policyAt,
   type RulesInForce,
   recordPolicy,
   recordSupportHours,
   recordTimeZone,
   rulesInForceAt,
-  setOwn,
+  type SiteHistory,
 } from './policy-history.js'
 import type { Projection, StateCodec } from './runner.js'
 import type {
@@ -93,13 +92,14 @@ export interface IncidentFacts {
 }
 
 /**
- * The fold's state: plain JSON data (a runner may checkpoint it as JSON). Its
- * size grows with tickets, incidents and policy versions, not with history length.
+ * The fold's state: maps of small records, saved as JSON through
+ * `serviceLevelStateCodec`. Its size grows with tickets, incidents and policy
+ * versions, not with history length. Maps are keyed by stream id.
  */
 export interface ServiceLevelState {
   readonly org: PolicyHistory
-  readonly tickets: Readonly<Dict<TicketFacts>>
-  readonly incidents: Readonly<Dict<IncidentFacts>>
+  readonly tickets: ReadonlyMap<string, TicketFacts>
+  readonly incidents: ReadonlyMap<string, IncidentFacts>
   /** Latest `at` of any event folded: the default as-of instant. */
   readonly lastAt: number | null
 }
@@ -108,18 +108,20 @@ type Mutable<T> = { -readonly [K in keyof T]: T[K] }
 
 export const initialServiceLevelState = (): ServiceLevelState => ({
   org: emptyPolicyHistory(),
-  tickets: emptyDict(),
-  incidents: emptyDict(),
+  tickets: new Map(),
+  incidents: new Map(),
   lastAt: null,
 })
 
 const minOf = (current: number | null, at: number): number =>
   current === null || at < current ? at : current
 
+// Decoding checked that each event's stream is of its type's category, so the
+// id is what follows the prefix (`ticket-`, `major-incident-`).
 const applyTicketEvent = (s: ServiceLevelState, e: RecordedEvent, at: number): void => {
-  const key = streamId(e.stream)
+  const key = e.stream.slice(7)
   if (e.type === 'TicketOpened') {
-    if (getOwn(s.tickets, key) !== undefined) return // a stream opens once; a second opening is not a fact of ours
+    if (s.tickets.has(key)) return // a stream opens once; a second opening is not a fact of ours
     const facts: TicketFacts = {
       ticketId: e.data.ticketId,
       siteId: e.data.siteId,
@@ -136,10 +138,10 @@ const applyTicketEvent = (s: ServiceLevelState, e: RecordedEvent, at: number): v
       involvements: [],
       closedAt: null,
     }
-    setOwn(s.tickets as Dict<TicketFacts>, key, facts)
+    ;(s.tickets as Map<string, TicketFacts>).set(key, facts)
     return
   }
-  const t = getOwn(s.tickets, key) as Mutable<TicketFacts> | undefined
+  const t = s.tickets.get(key) as Mutable<TicketFacts> | undefined
   if (t === undefined) return // events before the opening cannot be timed
   if (at > t.lastAt) t.lastAt = at
   const resolutions = t.resolutions as number[]
@@ -187,10 +189,10 @@ const applyTicketEvent = (s: ServiceLevelState, e: RecordedEvent, at: number): v
 }
 
 const applyIncidentEvent = (s: ServiceLevelState, e: RecordedEvent, at: number): void => {
-  const key = streamId(e.stream)
+  const key = e.stream.slice(15)
   if (e.type === 'MajorIncidentDeclared') {
-    if (getOwn(s.incidents, key) !== undefined) return
-    setOwn(s.incidents as Dict<IncidentFacts>, key, {
+    if (s.incidents.has(key)) return
+    ;(s.incidents as Map<string, IncidentFacts>).set(key, {
       incidentId: e.data.incidentId,
       declaredAt: e.at,
       declared: at,
@@ -199,7 +201,7 @@ const applyIncidentEvent = (s: ServiceLevelState, e: RecordedEvent, at: number):
     })
     return
   }
-  const i = getOwn(s.incidents, key) as Mutable<IncidentFacts> | undefined
+  const i = s.incidents.get(key) as Mutable<IncidentFacts> | undefined
   if (i === undefined) return
   if (e.type === 'IncidentBulletinPublished') i.firstBulletin = minOf(i.firstBulletin, at)
   else if (e.type === 'SupportStaffAlerted') i.staffAlerted = minOf(i.staffAlerted, at)
@@ -212,7 +214,7 @@ const applyIncidentEvent = (s: ServiceLevelState, e: RecordedEvent, at: number):
  * `init()` always returns a fresh state.
  */
 export const applyServiceLevelEvent = (state: ServiceLevelState, e: RecordedEvent): ServiceLevelState => {
-  const at = Date.parse(e.at)
+  const at = parseInstant(e.at)
   const s = state as Mutable<ServiceLevelState>
   if (s.lastAt === null || at > s.lastAt) s.lastAt = at
   switch (e.type) {
@@ -255,23 +257,49 @@ export const applyServiceLevelEvent = (state: ServiceLevelState, e: RecordedEven
 const isRecord = (u: unknown): u is Record<string, unknown> =>
   typeof u === 'object' && u !== null && !Array.isArray(u)
 
+/** The JSON shape of a saved state: maps as arrays of entries. */
+interface SavedState {
+  readonly org: {
+    readonly sites: readonly (readonly [string, SiteHistory])[]
+    readonly policies: readonly InForce<SupportPolicy>[]
+  }
+  readonly tickets: readonly (readonly [string, TicketFacts])[]
+  readonly incidents: readonly (readonly [string, IncidentFacts])[]
+  readonly lastAt: number | null
+}
+
+const isEntries = (u: unknown): u is readonly (readonly [string, unknown])[] =>
+  Array.isArray(u) &&
+  u.every((x) => Array.isArray(x) && x.length === 2 && typeof x[0] === 'string' && isRecord(x[1]))
+
 /**
- * The state is JSON data already; decoding checks its outline only (a state
- * saved by this version of the projection), so that a foreign or damaged
- * checkpoint makes the runner rebuild rather than fail later.
+ * Saves the state as JSON (maps as entry lists). Decoding checks the outline
+ * (a state saved by this version of the projection), so that a foreign or
+ * damaged checkpoint makes the runner rebuild rather than fail later.
  */
 export const serviceLevelStateCodec: StateCodec<ServiceLevelState> = {
-  encode: (state) => state,
+  encode: (state): SavedState => ({
+    org: { sites: [...state.org.sites], policies: state.org.policies },
+    tickets: [...state.tickets],
+    incidents: [...state.incidents],
+    lastAt: state.lastAt,
+  }),
   decode: (json) => {
     if (!isRecord(json)) return left('service-level state: expected an object')
     const { org, tickets, incidents, lastAt } = json
-    if (!isRecord(org) || !isRecord(org.sites) || !Array.isArray(org.policies))
+    if (!isRecord(org) || !isEntries(org.sites) || !Array.isArray(org.policies))
       return left('service-level state: org must hold sites and policies')
-    if (!isRecord(tickets) || !isRecord(incidents))
-      return left('service-level state: tickets and incidents must be objects')
+    if (!isEntries(tickets) || !isEntries(incidents))
+      return left('service-level state: tickets and incidents must be lists of entries')
     if (lastAt !== null && typeof lastAt !== 'number')
       return left('service-level state: lastAt must be a number or null')
-    return right(json as unknown as ServiceLevelState)
+    const saved = json as unknown as SavedState
+    return right({
+      org: { sites: new Map(saved.org.sites), policies: saved.org.policies },
+      tickets: new Map(saved.tickets),
+      incidents: new Map(saved.incidents),
+      lastAt: saved.lastAt,
+    })
   },
 }
 
@@ -420,8 +448,19 @@ export const judgeTicket = (
   if (isLeft(policy)) return policy
   const cal = calendarAt(org, t.siteId, t.opened)
   if (isLeft(cal)) return cal
-  const p = policy.right
-  const c = cal.right
+  try {
+    return right(judgeWith(t, asOf, policy.right, cal.right))
+  } catch (err) {
+    // The calendar gives up on hours that never open within 10 years (holidays
+    // closing every open day): one report line says so, the others still count.
+    return left({
+      _tag: 'InvalidSupportHours',
+      reason: `the support hours of site ${t.siteId} never open (${err instanceof Error ? err.message : String(err)})`,
+    })
+  }
+}
+
+const judgeWith = (t: TicketFacts, asOf: number, p: ParsedPolicy, c: Calendar): TicketJudgement => {
   const q = latestQualification(t, asOf)
 
   // Response: never paused, stopped by the first answer, schedule or restoration.
@@ -476,7 +515,7 @@ export const judgeTicket = (
     escalatedAt: escalatedAt === null ? null : toInstant(escalatedAt),
   }
 
-  return right({
+  return {
     levels: {
       ticketId: t.ticketId,
       siteId: t.siteId,
@@ -494,7 +533,7 @@ export const judgeTicket = (
     asOf,
     escalationDeadline: deadline,
     resolution: res,
-  })
+  }
 }
 
 const byOpening = (a: TicketFacts, b: TicketFacts): number =>
@@ -502,9 +541,7 @@ const byOpening = (a: TicketFacts, b: TicketFacts): number =>
 
 /** The tickets opened at or before `asOf`, ordered by opening then ticket id. */
 export const ticketsAsOf = (state: ServiceLevelState, asOf: number): readonly TicketFacts[] =>
-  Object.values(state.tickets)
-    .filter((t) => t.opened <= asOf)
-    .sort(byOpening)
+  [...state.tickets.values()].filter((t) => t.opened <= asOf).sort(byOpening)
 
 const unjudged = (
   subject: UnjudgedServiceLevel['subject'],
@@ -543,7 +580,7 @@ const judgeIncidents = (
   const majorIncidents: MajorIncidentServiceLevels[] = []
   const out: UnjudgedServiceLevel[] = []
   if (asOf === null) return { majorIncidents, unjudged: out }
-  const incidents = Object.values(state.incidents)
+  const incidents = [...state.incidents.values()]
     .filter((i) => i.declared <= asOf)
     .sort(
       (a, b) =>
@@ -627,7 +664,7 @@ export const ticketRulesInForce = (
   state: ServiceLevelState,
   ticketId: string,
 ): Either<string, RulesInForce & { readonly openedAt: IsoInstant }> => {
-  const t = Object.values(state.tickets).find((x) => x.ticketId === ticketId)
+  const t = state.tickets.get(ticketId) ?? [...state.tickets.values()].find((x) => x.ticketId === ticketId)
   if (t === undefined) return left(`ticket ${ticketId} was never opened`)
   return right({ ...rulesInForceAt(state.org, t.siteId, t.opened), openedAt: t.openedAt })
 }

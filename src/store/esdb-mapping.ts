@@ -499,15 +499,27 @@ export const toStoreError = (err: unknown, ctx: ErrorContext): StoreError => {
  * password never reaches a log.
  */
 export const describeServer = (connectionString: string): string => {
-  const m = /^\s*(esdb(?:\+discover)?):\/\/(?:[^@/?]*@)?([^/?]*)/i.exec(connectionString)
+  const m = /^\s*(esdb(?:\+discover)?):\/\/(?:[^@/?]*@)?([^/?]*)/i.exec(
+    toClientConnectionString(connectionString),
+  )
   if (m === null || m[2] === undefined || m[2] === '')
     return 'an EventStoreDB server (unreadable connection string)'
   return `${(m[1] ?? 'esdb').toLowerCase()}://${m[2]}`
 }
 
+/**
+ * The 6.2.1 client knows `esdb://` and `esdb+discover://` only; the schemes of
+ * the renamed server (`kurrentdb://`, `kdb://`, with `+discover`) mean the same.
+ */
+export const toClientConnectionString = (connectionString: string): string =>
+  connectionString.replace(
+    /^(\s*)(?:kurrentdb|kdb)(\+discover)?:\/\//i,
+    (_, space: string, discover?: string) => `${space}esdb${discover ?? ''}://`,
+  )
+
 /** Hide `user:password@` in any text that may quote a connection string. */
 export const redactCredentials = (text: string): string =>
-  text.replace(/(esdb(?:\+discover)?:\/\/)[^@/?\s]*@/gi, '$1***@')
+  text.replace(/((?:esdb|kurrentdb|kdb)(?:\+discover)?:\/\/)[^@/?\s]*@/gi, '$1***@')
 
 // ---- resubscription ---------------------------------------------------------
 

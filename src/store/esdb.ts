@@ -51,6 +51,7 @@ import {
   resubscribeDelay,
   soutienStreamName,
   startOf,
+  toClientConnectionString,
   toEsdbEvent,
   toEsdbExpectedRevision,
   toStoreError,
@@ -165,7 +166,7 @@ export const createEsdbStore = (connectionString: string, options: EsdbStoreOpti
   const server = describeServer(connectionString)
   let client: EventStoreDBClient
   try {
-    client = EventStoreDBClient.connectionString(connectionString)
+    client = EventStoreDBClient.connectionString(toClientConnectionString(connectionString))
   } catch (err) {
     throw new Error(
       `invalid EventStoreDB connection string for ${server}: ${redactCredentials(errorMessage(err))}`,
@@ -342,9 +343,9 @@ export const createEsdbStoreWithClient = (
    */
   async function* readAll(opts: EsdbReadAllOptions = {}): AsyncGenerator<RecordedEvent> {
     if (disposed) throw new StoreFailure(disposedError('read $all'))
-    const resolved = resolvePrefixes(opts.streamPrefixes, defaultPrefixes)
-    if (E.isLeft(resolved)) throw new StoreFailure(invalidEvent(resolved.left))
-    const prefixes = serverPrefixes(resolved.right)
+    const wanted = resolvePrefixes(opts.streamPrefixes, defaultPrefixes)
+    if (E.isLeft(wanted)) throw new StoreFailure(invalidEvent(wanted.left))
+    const prefixes = serverPrefixes(wanted.right)
     if (prefixes.length === 0) return
     let from: EsdbFrom = startOf(opts)
     let boundary: EsdbPosition | undefined
@@ -359,8 +360,8 @@ export const createEsdbStoreWithClient = (
     const stop = () => stopSubscription(sub)
     running.add(stop)
     try {
-      for await (const resolved of sub) {
-        const r = resolved.event
+      for await (const item of sub) {
+        const r = item.event
         if (r?.position === undefined || !isAfterPosition(r.position, from)) continue
         if (isDeliverable(r, prefixes)) {
           const d = decode(r)
@@ -454,7 +455,8 @@ export const createEsdbStoreWithClient = (
     for (let attempt = 0; ; attempt++) {
       const read = await readWholeStream(stream, 0)
       if (E.isLeft(read)) return read
-      const last = read.right.length - 1
+      // The revision of the last event, not the count: a stream truncated in EventStoreDB keeps numbering.
+      const last = read.right[read.right.length - 1]?.revision ?? -1
       if (expected === 'exists' && last < 0) return E.left(conflict(stream, expected, -1))
       const stored = new Set(read.right.map((e) => e.id.toLowerCase()))
       const again = events.find((e) => stored.has(e.id.toLowerCase()))
@@ -486,7 +488,7 @@ export const createEsdbStoreWithClient = (
   ): Promise<E.Either<StoreError, AppendResult>> => {
     const read = await readWholeStream(stream, 0)
     if (E.isLeft(read)) return read
-    const last = read.right.length - 1
+    const last = read.right[read.right.length - 1]?.revision ?? -1
     const ok =
       expected === 'any' ||
       (expected === 'exists' && last >= 0) ||
@@ -555,13 +557,16 @@ export const createEsdbStoreWithClient = (
       })
 
     const run = async (): Promise<void> => {
-      const resolved = resolvePrefixes(opts.streamPrefixes, defaultPrefixes)
-      if (E.isLeft(resolved)) throw new StoreFailure(invalidEvent(resolved.left))
-      const prefixes = serverPrefixes(resolved.right)
+      const wanted = resolvePrefixes(opts.streamPrefixes, defaultPrefixes)
+      if (E.isLeft(wanted)) throw new StoreFailure(invalidEvent(wanted.left))
+      const prefixes = serverPrefixes(wanted.right)
       let from: EsdbFrom = startOf(opts)
       if (prefixes.length === 0) {
+        // Nothing can match: wait for `close`, without a timer keeping the process alive.
         resolveCaughtUp()
-        while (!closed) await pause(60_000)
+        await new Promise<void>((r) => {
+          wake = r
+        })
         return
       }
       // null: not yet known (the first attempts may fail like any other call).
@@ -580,10 +585,10 @@ export const createEsdbStoreWithClient = (
           const sub = client.subscribeToAll({ fromPosition: from, filter: prefixFilter(prefixes) })
           current = sub
           try {
-            for await (const resolved of sub) {
+            for await (const item of sub) {
               if (closed) break
               attempt = 0
-              const r = resolved.event
+              const r = item.event
               // Already handled before a resubscription: never twice.
               if (r?.position === undefined || !isAfterPosition(r.position, from)) continue
               if (isDeliverable(r, prefixes)) {
@@ -608,17 +613,14 @@ export const createEsdbStoreWithClient = (
         } catch (err) {
           if (closed) return
           if (err instanceof HandlerFailure || err instanceof StoreFailure) throw err
-          if (!isTransient(err) || attempt >= policy.maxAttempts)
+          const failures = attempt + 1
+          if (!isTransient(err)) throw new StoreFailure(failure(err, 'subscription to $all'))
+          if (failures >= policy.maxAttempts)
             throw new StoreFailure(
-              failure(
-                err,
-                attempt >= policy.maxAttempts
-                  ? `subscription to $all, given up after ${attempt} attempts`
-                  : 'subscription to $all',
-              ),
+              failure(err, `subscription to $all, given up after ${failures} failed attempts in a row`),
             )
           await pause(resubscribeDelay(attempt, policy))
-          attempt++
+          attempt = failures
         }
       }
     }

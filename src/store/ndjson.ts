@@ -181,6 +181,19 @@ export const createSequenceCheck = () => {
       })
       return problems
     },
+    /**
+     * Take note of a line that could not be decoded, as far as it can be read,
+     * so that one broken event is reported once and not again by every line after it.
+     */
+    skip: (json: unknown): void => {
+      if (!isObject(json) || typeof json.stream !== 'string') return
+      const { stream, revision, position, at } = json
+      if (typeof position === 'number') lastPosition = Math.max(lastPosition ?? -1, position)
+      if (typeof revision !== 'number') return
+      const prev = streams.get(stream)
+      const when = typeof at === 'string' && (prev === undefined || at > prev.at) ? at : (prev?.at ?? '')
+      streams.set(stream, { revision, at: when })
+    },
   }
 }
 
@@ -222,6 +235,7 @@ export async function* readHistoryFile(
       const d = decodeRecordedEvent(parsed.json)
       const withId = parsed.eventId === undefined ? {} : { eventId: parsed.eventId }
       if (E.isLeft(d)) {
+        sequence?.skip(parsed.json)
         yield { line: raw.line, problems: d.left, ...withId }
         continue
       }
@@ -461,6 +475,7 @@ const importFile = async (
       const withId = parsed.eventId === undefined ? {} : { eventId: parsed.eventId }
       const d = decodeRecordedEvent(parsed.json)
       if (E.isLeft(d)) {
+        sequence.skip(parsed.json)
         problem({ line: raw.line, problems: d.left, ...withId })
         continue
       }

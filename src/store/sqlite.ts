@@ -280,7 +280,7 @@ export const openSqliteStore = (
   if (E.isRight(prepared) && !readonly) {
     try {
       db.pragma('journal_mode = WAL')
-      db.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`)
+      db.pragma(`synchronous = ${options.synchronous === 'NORMAL' ? 'NORMAL' : 'FULL'}`)
     } catch (err) {
       db.close()
       return E.left(unavailable(`cannot configure the SQLite store ${path}: ${describeError(err)}`, err))
@@ -635,8 +635,15 @@ export const createSqliteCheckpointStore = (
     return unavailableCheckpoints(prepared.left)
   }
   if (typeof target === 'string') {
-    db.pragma('journal_mode = WAL')
-    db.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`)
+    try {
+      db.pragma('journal_mode = WAL')
+      db.pragma(`synchronous = ${options.synchronous === 'NORMAL' ? 'NORMAL' : 'FULL'}`)
+    } catch (err) {
+      db.close()
+      return unavailableCheckpoints(
+        unavailable(`cannot configure the SQLite store ${path}: ${describeError(err)}`, err),
+      )
+    }
   }
   const load = db.prepare(
     'SELECT name, version, position, state_json AS stateJson FROM projection_checkpoints WHERE name = ?',

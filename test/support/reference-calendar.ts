@@ -70,8 +70,7 @@ const clocks = new Map<string, (t: number) => Wall>()
 const shiftDate = (date: string, days: number): string =>
   new Date(Date.parse(`${date}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10)
 
-const weekdayOfDate = (date: string): string =>
-  UTC_WEEKDAY[new Date(`${date}T00:00:00Z`).getUTCDay()] ?? '?'
+const weekdayOfDate = (date: string): string => UTC_WEEKDAY[new Date(`${date}T00:00:00Z`).getUTCDay()] ?? '?'
 
 /** open[i] tells whether the minute a + i·60 s is open, for a ≤ that minute < b (a, b minute-aligned). */
 export const referenceOpenMinutes = (
@@ -97,7 +96,8 @@ export const referenceOpenMinutes = (
   for (const w of walls.slice(lead)) dates.set(w.date, w.weekday)
   // a neighbouring date's interval may spill into the span around clock changes
   for (const date of [...dates.keys()])
-    for (const d of [shiftDate(date, -1), shiftDate(date, 1)]) if (!dates.has(d)) dates.set(d, weekdayOfDate(d))
+    for (const d of [shiftDate(date, -1), shiftDate(date, 1)])
+      if (!dates.has(d)) dates.set(d, weekdayOfDate(d))
   for (const [date, weekday] of dates) {
     if (hours.holidays.includes(date)) continue
     for (const [start, end] of hours.weekly[weekday] ?? []) {

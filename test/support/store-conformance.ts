@@ -67,7 +67,13 @@ const articlePublished = (articleId: string, minute = 0): EventToAppend => ({
   version: 1,
   at: instant(minute),
   actor: { id: 'agent-12', role: 'business-support' },
-  data: { articleId, title: 'Reset a print queue', domain: 'office', workstationTypes: ['laptop'], body: '…' },
+  data: {
+    articleId,
+    title: 'Reset a print queue',
+    domain: 'office',
+    workstationTypes: ['laptop'],
+    body: '…',
+  },
   meta: {},
 })
 
@@ -163,6 +169,7 @@ export const runStoreConformance = (target: ConformanceTarget): void => {
     it('gives back every envelope field of what was appended', async () => {
       const stream = `ticket${group()}t`
       const events = [...ticketEvents(stream, 3), { ...userInformed(9), meta: {} }]
+      const head0 = await right(store.headPosition())
       const r = await right(store.append(stream, events, 'no-stream'))
       expect(r.nextExpectedRevision).toBe(3)
 
@@ -186,7 +193,7 @@ export const runStoreConformance = (target: ConformanceTarget): void => {
       expectIncreasing(read.map((e) => e.position))
       expect(read[3]!.position).toBe(r.position)
 
-      const viaAll = await ofStreams(store.readAll({ after: read[0]!.position - 1 }), [stream])
+      const viaAll = await ofStreams(store.readAll({ after: head0 }), [stream])
       expect(viaAll).toEqual(read)
     })
 
@@ -225,17 +232,21 @@ export const runStoreConformance = (target: ConformanceTarget): void => {
 
       it('any: whatever the stream holds', async () => {
         const stream = `ticket${group()}t`
-        expect((await right(store.append(stream, ticketEvents(stream, 1), 'any'))).nextExpectedRevision).toBe(0)
-        expect((await right(store.append(stream, ticketEvents(stream, 2, 1), 'any'))).nextExpectedRevision).toBe(
-          2,
+        expect((await right(store.append(stream, ticketEvents(stream, 1), 'any'))).nextExpectedRevision).toBe(
+          0,
         )
+        expect(
+          (await right(store.append(stream, ticketEvents(stream, 2, 1), 'any'))).nextExpectedRevision,
+        ).toBe(2)
       })
     })
 
     it('stores all the events of an append or none of them', async () => {
       const stream = `ticket${group()}t`
       const [a, b] = ticketEvents(stream, 2)
-      const failed = await refusal(store.append(stream, [a!, b!, { ...userInformed(3), id: a!.id }], 'no-stream'))
+      const failed = await refusal(
+        store.append(stream, [a!, b!, { ...userInformed(3), id: a!.id }], 'no-stream'),
+      )
       expect(failed._tag).toBe('InvalidEvent')
       expect(await right(store.readStream(stream))).toEqual([])
 

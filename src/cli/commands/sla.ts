@@ -202,18 +202,61 @@ export const slaRecord = (l: TicketServiceLevels): TicketServiceLevels => ({
   },
 })
 
-/** Write many lines with back-pressure, in chunks. */
-export const writeLines = async (io: CliIO, lines: Iterable<string>): Promise<void> => {
-  let buffer = ''
-  for (const l of lines) {
-    buffer += `${l}\n`
-    if (buffer.length >= 64 * 1024) {
-      await writeOut(io.stdout, buffer)
-      buffer = ''
-    }
+const CHUNK = 64 * 1024
+
+const isClosedPipe = (err: unknown): boolean =>
+  typeof err === 'object' && err !== null && (err as NodeJS.ErrnoException).code === 'EPIPE'
+
+/**
+ * Write output with back-pressure, in chunks. A reader that goes away
+ * (`soutien sla h.ndjson | head`) is not a failure: writing stops quietly.
+ */
+export const writeChunks = async (io: CliIO, pieces: Iterable<string>): Promise<void> => {
+  let closed = false
+  const onError = (err: unknown) => {
+    if (isClosedPipe(err)) closed = true
   }
-  if (buffer.length > 0) await writeOut(io.stdout, buffer)
+  io.stdout.on('error', onError)
+  let buffer = ''
+  const flush = async () => {
+    if (!closed && buffer.length > 0)
+      try {
+        await writeOut(io.stdout, buffer)
+      } catch (err) {
+        if (!isClosedPipe(err)) throw err
+        closed = true
+      }
+    buffer = ''
+  }
+  try {
+    for (const piece of pieces) {
+      if (closed) return
+      buffer += piece
+      if (buffer.length >= CHUNK) await flush()
+    }
+    await flush()
+  } finally {
+    io.stdout.off('error', onError)
+  }
 }
+
+/** One line per item. */
+export const writeLines = (io: CliIO, lines: Iterable<string>): Promise<void> =>
+  writeChunks(
+    io,
+    (function* () {
+      for (const l of lines) yield `${l}\n`
+    })(),
+  )
+
+/** A text already made, written in chunks. */
+export const writeText = (io: CliIO, text: string): Promise<void> =>
+  writeChunks(
+    io,
+    (function* () {
+      for (let i = 0; i < text.length; i += CHUNK) yield text.slice(i, i + CHUNK)
+    })(),
+  )
 
 const help = `soutien sla — the service-level clocks of every ticket (domain.md §5)
 
@@ -270,7 +313,7 @@ const run = async (args: readonly string[], io: CliIO): Promise<number> => {
   const records = report.tickets.map(slaRecord)
   if (format === 'json') await writeLines(io, records.map((r) => JSON.stringify(r)))
   else if (format === 'csv') await writeLines(io, [csvLine(SLA_CSV_HEADER), ...records.map((r) => csvLine(slaCsvCells(r)))])
-  else await writeOut(io.stdout, renderSlaTable(records))
+  else await writeText(io, renderSlaTable(records))
   return EXIT_OK
 }
 

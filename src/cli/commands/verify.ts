@@ -35,9 +35,10 @@ import type { SupportDomain } from '../../domain/vocabulary.js'
 import { createSequenceCheck, HistoryFileFailure, readHistoryFile } from '../../store/ndjson.js'
 import { parseArgs, stringOpt } from '../args.js'
 import { dataError, EXIT_DATA, EXIT_OK, usageError } from '../errors.js'
-import { type CliCommand, type CliIO, writeOut } from '../io.js'
+import type { CliCommand, CliIO } from '../io.js'
 import { createProgress } from '../progress.js'
 import { openHistory } from '../source.js'
+import { writeText } from './sla.js'
 
 // ---- the organisation as it stood at any instant, built as the file is read ----
 
@@ -206,7 +207,7 @@ interface Where {
   readonly eventId: string
 }
 
-interface BufferedFact<E> {
+interface BufferedFact<E extends MajorIncidentEvent> {
   readonly fact: Fact<E>
   readonly where: Where
 }
@@ -427,7 +428,7 @@ const run = async (args: readonly string[], io: CliIO): Promise<number> => {
       buffer += `${formatVerifyProblem(f)}\n`
     }
     if (buffer.length >= BATCH) {
-      await writeOut(io.stdout, buffer)
+      await writeText(io, buffer)
       buffer = ''
     }
   }
@@ -463,7 +464,7 @@ const run = async (args: readonly string[], io: CliIO): Promise<number> => {
       ? 'hash chain: unchained'
       : 'hash chain: links checked (digests are not recomputed by this release)'
   buffer += `${events} events, ${problems} problem${problems === 1 ? '' : 's'} (${verifier.streams()} streams; ${chain})\n`
-  await writeOut(io.stdout, buffer)
+  await writeText(io, buffer)
   return problems === 0 ? EXIT_OK : EXIT_DATA
 }
 

@@ -33,6 +33,9 @@ export const STATUS_COLORS = {
 
 const n = (x: number): string => (Math.round(x * 10) / 10).toString()
 
+/** A label cut to `max` characters with an ellipsis (the whole label stays in its hover title). */
+const clip = (s: string, max: number): string => (s.length <= max ? s : `${s.slice(0, max - 1)}…`)
+
 export interface Threshold {
   readonly value: number
   readonly label: string
@@ -83,9 +86,9 @@ export const lineChart = (spec: LineChartSpec): string => {
     `<svg class="chart" viewBox="0 0 ${W} ${H}" width="100%" role="img" aria-label="${esc(spec.label)}" xmlns="http://www.w3.org/2000/svg">`,
     `<title>${esc(spec.label)}</title>`,
   )
-  // Grid: five steps between the bounds.
-  for (let i = 0; i <= 4; i++) {
-    const v = yMin + (span * i) / 4
+  // Grid lines at round values, at most six of them.
+  const step = [0.05, 0.1, 0.2, 0.25, 0.5, 1, 2, 5, 10, 25, 50, 100].find((x) => span / x <= 6) ?? span
+  for (let v = Math.ceil(yMin / step - 1e-9) * step; v <= yMax + 1e-9; v += step) {
     const y = yAt(v)
     out.push(
       `<line x1="${left}" x2="${left + pw}" y1="${n(y)}" y2="${n(y)}" class="grid"/>`,
@@ -145,15 +148,19 @@ export interface BarChartSpec {
   /** Right end of the scale (default: the largest value or threshold). */
   readonly max?: number
   readonly thresholds?: readonly Threshold[]
+  /** Drawn for half the page width (a column of two). */
+  readonly compact?: boolean
 }
 
 /** Horizontal bars, one per row, with optional vertical threshold lines (targets). */
 export const barChart = (spec: BarChartSpec): string => {
-  const W = 760
+  const compact = spec.compact === true
+  const W = compact ? 420 : 760
   const row = 28
-  const labelW = 190
-  const textW = 150
-  const top = spec.thresholds === undefined || spec.thresholds.length === 0 ? 6 : 22
+  const labelW = compact ? 120 : 250
+  const textW = compact ? 90 : 140
+  const thresholds = [...(spec.thresholds ?? [])].sort((a, b) => a.value - b.value)
+  const top = thresholds.length === 0 ? 6 : thresholds.length === 1 ? 22 : 36
   const H = top + Math.max(1, spec.bars.length) * row + 6
   const pw = W - labelW - textW
   const max = Math.max(
@@ -171,7 +178,7 @@ export const barChart = (spec: BarChartSpec): string => {
     const y = top + i * row
     const x1 = b.value === null ? labelW : xAt(b.value)
     out.push(
-      `<text x="${labelW - 8}" y="${y + 18}" class="label" text-anchor="end">${esc(b.label)}</text>`,
+      `<text x="${labelW - 8}" y="${y + 18}" class="label" text-anchor="end">${esc(clip(b.label, compact ? 16 : 36))}<title>${esc(b.label)}</title></text>`,
       `<rect x="${labelW}" y="${y + 5}" width="${n(pw)}" height="18" class="track"/>`,
     )
     if (b.value !== null && x1 > labelW)
@@ -180,11 +187,16 @@ export const barChart = (spec: BarChartSpec): string => {
       )
     out.push(`<text x="${labelW + pw + 8}" y="${y + 18}" class="value">${esc(b.text)}</text>`)
   })
-  for (const t of spec.thresholds ?? []) {
+  // Labels of close thresholds alternate between two rows so that they never overlap.
+  let previousX = Number.NEGATIVE_INFINITY
+  let raised = false
+  for (const t of thresholds) {
     const x = xAt(t.value)
+    raised = x - previousX < 70 ? !raised : false
+    previousX = x
     out.push(
       `<line x1="${n(x)}" x2="${n(x)}" y1="${top - 4}" y2="${H - 4}" class="threshold"/>`,
-      `<text x="${n(x)}" y="${top - 8}" class="threshold-label" text-anchor="middle">${esc(t.label)}</text>`,
+      `<text x="${n(x)}" y="${top - (raised ? 21 : 8)}" class="threshold-label" text-anchor="middle">${esc(t.label)}</text>`,
     )
   }
   out.push('</svg>')
@@ -248,8 +260,8 @@ export interface Segment {
 }
 
 /** One horizontal bar split into segments (shares of a whole), e.g. the backlog by status. */
-export const stackedBar = (label: string, segments: readonly Segment[]): string => {
-  const W = 760
+export const stackedBar = (label: string, segments: readonly Segment[], compact = false): string => {
+  const W = compact ? 420 : 760
   const H = 34
   const total = segments.reduce((a, s) => a + s.value, 0)
   const out: string[] = [

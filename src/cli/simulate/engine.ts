@@ -532,7 +532,9 @@ export const simulate = async (options: SimulationOptions): Promise<SimulationSu
   }
   arrivals.sort((a, b) => a.t - b.t)
   let opened = 0
-  arrivals.forEach((a, i) => openTicket(a.t, a.siteId, i + 1))
+  arrivals.forEach((a, i) => {
+    openTicket(a.t, a.siteId, i + 1)
+  })
   const firstSiteCal = calendars.get('paris')!
   for (let k = 1; k <= majorIncidentCount; k++)
     declareIncident(

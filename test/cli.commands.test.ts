@@ -56,8 +56,8 @@ const file = (name: string, content: string): string => {
   writeFileSync(p, content)
   return p
 }
-const withLines = (name: string, edit: (lines: string[]) => string[]): string =>
-  file(name, `${edit(sampleLines()).join('\n')}\n`)
+const withLines = (name: string, edit: (lines: string[]) => string[], finalNewline = true): string =>
+  file(name, `${edit(sampleLines()).join('\n')}${finalNewline ? '\n' : ''}`)
 const json = (o: unknown) => JSON.stringify(o)
 
 beforeAll(() => {
@@ -425,7 +425,8 @@ describe('soutien trace', () => {
   it('finds close ids by case, prefix and small edits', () => {
     const ids = ['T-000001', 'T-000002', 'T-000010', 'T-000100', 'X-999999']
     expect(closeIds('t-000001', ids)).toEqual(['T-000001', 'T-000002', 'T-000010'])
-    expect(closeIds('T-0001', ids)).toEqual(['T-000001', 'T-000002', 'T-000010'])
+    // A prefix comes first, then small edits.
+    expect(closeIds('T-0001', ids)).toEqual(['T-000100', 'T-000001', 'T-000010'])
     expect(closeIds('Q', ids)).toEqual([])
   })
 })
@@ -472,7 +473,8 @@ describe('soutien verify', () => {
   const lineOfType = (type: string, stream?: string) =>
     events.findIndex((e) => e.type === type && (stream === undefined || e.stream === stream)) + 1
   const verify = async (name: string, edit: (lines: string[]) => string[]) => {
-    const r = await cli(['verify', withLines(name, edit)])
+    // A truncated file ends in the middle of its last line: no final newline.
+    const r = await cli(['verify', withLines(name, edit, !name.startsWith('a-truncated'))])
     return { ...r, problems: r.stdout.trimEnd().split('\n').slice(0, -1) }
   }
   const patch = (lines: string[], line: number, change: (o: Record<string, unknown>) => void) =>
@@ -520,7 +522,7 @@ describe('soutien verify', () => {
     const r = await cli(['verify', file('retired.ndjson', `${renumbered.join('\n')}\n`)])
     expect(r.code).toBe(1)
     const problems = r.stdout.trimEnd().split('\n').slice(0, -1)
-    expect(problems[0]).toMatch(/^line 39 \(event evt-37\): AgentNotActive: ticket T-3 cannot be assigned: tech-1 has retired \[revision 2, /)
+    expect(problems[0]).toMatch(/^line 40 \(event evt-38\): AgentNotActive: ticket T-3 cannot be assigned: tech-1 has retired \[revision 2, /)
     // Earlier events of tech-1 (before the retirement) are fine: every problem is after it.
     for (const p of problems) expect(Number(/^line (\d+)/.exec(p)?.[1])).toBeGreaterThan(retire + 1)
   })

@@ -21,6 +21,85 @@ export const showValue = (v: unknown): string => {
   }
 }
 
+// ---- fast decoding ---------------------------------------------------------
+//
+// Replaying a history decodes every event, and io-ts' generic path allocates a
+// context array, an Either and an error list per field even when everything is
+// well formed. A "fast decoder" checks the same rules with the codecs' own `is`
+// predicates and builds the very value the slow path would (same keys, same
+// order, same references for unchanged arrays), allocating nothing else. It
+// answers FAIL on anything doubtful, and the slow path then decides and names
+// the problems: the fast path can only agree with it, never overrule it.
+
+const FAIL: unique symbol = Symbol('fast decoding failed')
+type FastDecoder = (u: unknown) => unknown
+
+/** Codecs whose `validate` succeeds exactly when `is` holds, and returns its input unchanged. */
+const identityCodecs = new WeakSet<t.Mixed>()
+const fastDecoders = new WeakMap<t.Mixed, FastDecoder | null>()
+const IDENTITY_TAGS = new Set([
+  'StringType',
+  'NumberType',
+  'BooleanType',
+  'NullType',
+  'UnknownType',
+  'KeyofType',
+  'LiteralType',
+])
+
+type Tagged = t.Mixed & {
+  readonly _tag?: string
+  readonly type?: t.Mixed
+  readonly types?: readonly t.Mixed[]
+}
+
+/** True when `codec.is(u)` is exactly "validate succeeds and returns u". */
+const isIdentity = (codec: t.Mixed): boolean => {
+  if (identityCodecs.has(codec)) return true
+  const c = codec as Tagged
+  if (c._tag !== undefined && IDENTITY_TAGS.has(c._tag)) return true
+  // t.brand: `is` = base `is` && predicate, `validate` = base then predicate.
+  if (c._tag === 'RefinementType' && c.type !== undefined) return isIdentity(c.type)
+  if (c._tag === 'ArrayType' && c.type !== undefined) return isIdentity(c.type)
+  if (c._tag === 'TupleType' && c.types !== undefined) return c.types.every(isIdentity)
+  return false
+}
+
+/** A fast decoder for `codec`: its decoded value, or FAIL (then only the slow path knows). */
+const fastDecoderOf = (codec: t.Mixed): FastDecoder => {
+  const known = fastDecoders.get(codec)
+  if (known !== undefined && known !== null) return known
+  let f: FastDecoder
+  const c = codec as Tagged
+  if (isIdentity(codec)) f = (u) => (codec.is(u) ? u : FAIL)
+  else if (c._tag === 'ArrayType' && c.type !== undefined) {
+    const item = fastDecoderOf(c.type)
+    // As io-ts' array: the same array when no item changed, else a copy.
+    f = (u) => {
+      if (!Array.isArray(u)) return FAIL
+      let out: unknown[] = u
+      for (let i = 0; i < u.length; i++) {
+        const a: unknown = u[i]
+        const v = item(a)
+        if (v === FAIL) return FAIL
+        if (v !== a) {
+          if (out === u) out = u.slice()
+          out[i] = v
+        }
+      }
+      return out
+    }
+  } else {
+    // Anything else: its own validate (the context only matters for errors, which the slow path reports).
+    f = (u) => {
+      const r = codec.validate(u, [{ key: '', type: codec, actual: u }])
+      return isLeft(r) ? FAIL : r.right
+    }
+  }
+  fastDecoders.set(codec, f)
+  return f
+}
+
 /**
  * A strict object codec: `required` keys must be present, `optional` keys may
  * be absent (never `undefined`), any other key is refused with its path.
@@ -41,6 +120,33 @@ export const strict = <R extends t.Props, O extends t.Props = Record<never, neve
   type A = t.TypeOf<t.TypeC<R>> & Partial<t.TypeOf<t.TypeC<O>>>
   const isObj = (u: unknown): u is Record<string, unknown> =>
     typeof u === 'object' && u !== null && !Array.isArray(u)
+
+  // Built on first use: the field codecs are all defined by then.
+  let reqDecoders: FastDecoder[] | undefined
+  let optDecoders: FastDecoder[] | undefined
+  /** The slow path's result for a well-formed object, or FAIL. */
+  const fast = (u: unknown): unknown => {
+    if (!isObj(u)) return FAIL
+    for (const k in u) if (!allowed.has(k)) return FAIL
+    reqDecoders ??= reqKeys.map((k) => fastDecoderOf(required[k] as t.Mixed))
+    optDecoders ??= optKeys.map((k) => fastDecoderOf(opt[k] as t.Mixed))
+    const out: Record<string, unknown> = {}
+    for (let i = 0; i < reqKeys.length; i++) {
+      const k = reqKeys[i]!
+      const v = reqDecoders[i]!(hasOwn.call(u, k) ? u[k] : undefined)
+      if (v === FAIL) return FAIL
+      out[k] = v
+    }
+    for (let i = 0; i < optKeys.length; i++) {
+      const k = optKeys[i]!
+      if (!hasOwn.call(u, k)) continue
+      const v = optDecoders[i]!(u[k])
+      if (v === FAIL) return FAIL
+      out[k] = v
+    }
+    return out
+  }
+
   const codec = new t.Type<A, A, unknown>(
     name ?? `{ ${[...reqKeys, ...optKeys.map((k) => `${k}?`)].join(', ')} }`,
     (u): u is A => isObj(u),
@@ -51,6 +157,8 @@ export const strict = <R extends t.Props, O extends t.Props = Record<never, neve
           c,
           u === undefined ? 'missing required field, expected an object' : 'expected an object',
         )
+      const quick = fast(u)
+      if (quick !== FAIL) return t.success(quick as A)
       const errors: t.Errors = []
       const out: Record<string, unknown> = {}
       for (const k of Object.keys(u)) {
@@ -81,6 +189,7 @@ export const strict = <R extends t.Props, O extends t.Props = Record<never, neve
     },
     (a) => a,
   )
+  fastDecoders.set(codec, fast)
   return Object.assign(codec, { required, optional: opt }) as never
 }
 

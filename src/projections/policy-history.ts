@@ -17,9 +17,11 @@ import type { Priority, SupportDomain } from '../domain/vocabulary.js'
 // ---- records that survive a JSON round trip ---------------------------------
 
 /**
- * A string-keyed record used as a map. Created without a prototype; after a
- * JSON round trip it has one, so reads and writes go through `getOwn`/`setOwn`
- * (a ticket called `__proto__` or `constructor` must stay an ordinary key).
+ * A string-keyed record used as a map, for projections whose state is saved as
+ * plain JSON (the quality projection; this one uses `Map`s and a state codec).
+ * Created without a prototype; after a JSON round trip it has one, so reads and
+ * writes go through `getOwn`/`setOwn` (a ticket called `__proto__` or
+ * `constructor` must stay an ordinary key).
  */
 export type Dict<V> = Record<string, V>
 

@@ -36,7 +36,7 @@ type FastDecoder = (u: unknown) => unknown
 
 /** Codecs whose `validate` succeeds exactly when `is` holds, and returns its input unchanged. */
 const identityCodecs = new WeakSet<t.Mixed>()
-const fastDecoders = new WeakMap<t.Mixed, FastDecoder | null>()
+const fastDecoders = new WeakMap<t.Mixed, FastDecoder>()
 const IDENTITY_TAGS = new Set([
   'StringType',
   'NumberType',
@@ -68,7 +68,7 @@ const isIdentity = (codec: t.Mixed): boolean => {
 /** A fast decoder for `codec`: its decoded value, or FAIL (then only the slow path knows). */
 const fastDecoderOf = (codec: t.Mixed): FastDecoder => {
   const known = fastDecoders.get(codec)
-  if (known !== undefined && known !== null) return known
+  if (known !== undefined) return known
   let f: FastDecoder
   const c = codec as Tagged
   if (isIdentity(codec)) f = (u) => (codec.is(u) ? u : FAIL)
@@ -209,6 +209,26 @@ const isoOf = (s: string): string | undefined => {
 
 const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/
 
+const digits2 = (s: string, i: number): number => (s.charCodeAt(i) - 48) * 10 + s.charCodeAt(i + 1) - 48
+const isLeapYear = (y: number): boolean => (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+
+/**
+ * The canonical form check of an instant: exactly what `toISOString` of its own
+ * parse gives back, i.e. a real calendar date (proleptic Gregorian, years
+ * 0000–9999) and a time from 00:00:00.000 to 23:59:59.999. Checked field by
+ * field: a round trip through `Date` costs more than the rest of decoding an event.
+ */
+const isCanonicalInstant = (s: string): boolean => {
+  if (!ISO_INSTANT.test(s)) return false
+  const year = digits2(s, 0) * 100 + digits2(s, 2)
+  const month = digits2(s, 5)
+  const day = digits2(s, 8)
+  if (month < 1 || month > 12 || day < 1) return false
+  const days = month === 2 && isLeapYear(year) ? 29 : DAYS_IN_MONTH[month - 1]!
+  return day <= days && digits2(s, 11) <= 23 && digits2(s, 14) <= 59 && digits2(s, 17) <= 59
+}
+
 export interface IsoInstantBrand {
   readonly IsoInstant: unique symbol
 }
@@ -216,10 +236,44 @@ export interface IsoInstantBrand {
 export type IsoInstant = t.Branded<string, IsoInstantBrand>
 export const IsoInstant = t.brand(
   t.string,
-  (s): s is IsoInstant => ISO_INSTANT.test(s) && isoOf(s) === s,
+  (s): s is IsoInstant => isCanonicalInstant(s),
   'IsoInstant',
 )
-export const toInstant = (ms: number): IsoInstant => new Date(ms).toISOString() as IsoInstant
+
+const pad2 = (n: number): string => (n < 10 ? `0${n}` : `${n}`)
+const pad3 = (n: number): string => (n < 10 ? `00${n}` : n < 100 ? `0${n}` : `${n}`)
+const DAY_MS = 86_400_000
+/** First instant of year 10000: `toISOString` writes six-digit years from there. */
+const YEAR_10000 = 253_402_300_800_000
+
+/**
+ * `new Date(ms).toISOString()`, written out by hand for whole milliseconds from
+ * 1970 to 9999 (timers and projections format deadlines by the million; a
+ * `Date` per call was most of their time). Anything else goes through `Date`,
+ * which also keeps its RangeError for NaN.
+ */
+export const toInstant = (ms: number): IsoInstant => {
+  if (!(ms >= 0 && ms < YEAR_10000 && Number.isInteger(ms))) return new Date(ms).toISOString() as IsoInstant
+  const days = Math.floor(ms / DAY_MS)
+  let rest = ms - days * DAY_MS
+  const hour = Math.floor(rest / 3_600_000)
+  rest -= hour * 3_600_000
+  const minute = Math.floor(rest / 60_000)
+  rest -= minute * 60_000
+  const second = Math.floor(rest / 1000)
+  const milli = rest - second * 1000
+  // Civil date from days since 1970-01-01 (H. Hinnant's algorithm, days ≥ 0).
+  const z = days + 719_468
+  const era = Math.floor(z / 146_097)
+  const doe = z - era * 146_097
+  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365)
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100))
+  const mp = Math.floor((5 * doy + 2) / 153)
+  const day = doy - Math.floor((153 * mp + 2) / 5) + 1
+  const month = mp < 10 ? mp + 3 : mp - 9
+  const year = yoe + era * 400 + (month <= 2 ? 1 : 0)
+  return `${year}-${pad2(month)}-${pad2(day)}T${pad2(hour)}:${pad2(minute)}:${pad2(second)}.${pad3(milli)}Z` as IsoInstant
+}
 export const instantMs = (s: IsoInstant | string): number => Date.parse(s)
 
 const DURATION = /^PT(?:(\d+)H)?(?:(\d+)M)?$/
@@ -271,14 +325,17 @@ export const LocalDate = t.brand(
 )
 
 /** An integer in [min, max]. */
-export const intBetween = (min: number, max: number, name = `integer ${min}..${max}`) =>
-  new t.Type<number, number, unknown>(
+export const intBetween = (min: number, max: number, name = `integer ${min}..${max}`) => {
+  const codec = new t.Type<number, number, unknown>(
     name,
     (u): u is number => typeof u === 'number' && Number.isInteger(u) && u >= min && u <= max,
     (u, c) =>
       typeof u === 'number' && Number.isInteger(u) && u >= min && u <= max ? t.success(u) : t.failure(u, c),
     (a) => a,
   )
+  identityCodecs.add(codec)
+  return codec
+}
 
 /** A partial record over a keyof codec, refusing unknown keys. */
 export const partialRecord = <D extends Record<string, unknown>, V extends t.Mixed>(

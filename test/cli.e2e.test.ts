@@ -1,0 +1,204 @@
+/**
+ * The built `soutien` executable as a user runs it (`node bin/soutien.js …`,
+ * a child process): simulate → verify (clean) → report (every format) → sla →
+ * trace → what-if; one corrupted copy per kind of corruption, which verify
+ * must refuse naming the right line; usage errors exit 2; pipes behave.
+ */
+import { spawnSync } from 'node:child_process'
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { POLICY } from './support/cli-history.js'
+
+const ROOT = resolve(import.meta.dirname, '..')
+const BIN = join(ROOT, 'bin', 'soutien.js')
+
+interface Run {
+  readonly status: number | null
+  readonly stdout: string
+  readonly stderr: string
+}
+
+const soutien = (args: readonly string[], input?: string): Run => {
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    input,
+    maxBuffer: 64 * 1024 * 1024,
+    env: { ...process.env, NO_COLOR: '1' },
+  })
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr }
+}
+
+let dir: string
+let sim: string
+let lines: string[]
+const file = (name: string, content: string): string => {
+  const p = join(dir, name)
+  writeFileSync(p, content)
+  return p
+}
+
+interface Wire {
+  id: string
+  stream: string
+  revision: number
+  position: number
+  type: string
+  at: string
+  actor: { id: string; role: string }
+  data: Record<string, unknown>
+}
+const parsed = (): Wire[] => lines.map((l) => JSON.parse(l) as Wire)
+/** 0-based index of the first line matching. */
+const indexOf = (match: (e: Wire, i: number) => boolean): number => {
+  const i = parsed().findIndex(match)
+  if (i < 0) throw new Error('the simulated history lacks the event this test corrupts')
+  return i
+}
+
+beforeAll(() => {
+  // Build once, as `npm run build` does (other modules still in progress may
+  // report type errors; what matters is that the CLI was emitted).
+  spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, encoding: 'utf8', shell: false })
+  if (!existsSync(join(ROOT, 'dist', 'src', 'cli', 'run.js'))) throw new Error('the CLI was not built')
+  dir = mkdtempSync(join(tmpdir(), 'soutien-e2e-'))
+  sim = join(dir, 'sim.ndjson')
+  const r = soutien(['simulate', '--seed', '7', '--tickets', '150', '--out', sim])
+  if (r.status !== 0) throw new Error(`simulate failed: ${r.stderr}`)
+  lines = readFileSync(sim, 'utf8').trimEnd().split('\n')
+}, 180_000)
+afterAll(() => {
+  if (dir !== undefined) rmSync(dir, { recursive: true, force: true })
+})
+
+describe('the analyst and auditor path on a simulated history', () => {
+  it('verify finds it clean', () => {
+    const r = soutien(['verify', sim])
+    expect(r.stderr).toBe('')
+    expect(r.status).toBe(0)
+    expect(r.stdout).toMatch(new RegExp(`^${lines.length} events, 0 problems \\(\\d+ streams; hash chain: unchained\\)\\n$`))
+  })
+
+  it('report in every format', () => {
+    const table = soutien(['report', sim])
+    expect(table.status).toBe(0)
+    expect(table.stdout).toContain('By workstation type')
+    const json = soutien(['report', sim, '--format', 'json'])
+    const s = JSON.parse(json.stdout)
+    expect(s.overall.tickets).toBe(150)
+    const csv = soutien(['report', sim, '--format', 'csv'])
+    expect(csv.stdout.split('\n')[1]).toMatch(/^overall,,150,/)
+    const html = join(dir, 'report.html')
+    const h = soutien(['report', sim, '--format', 'html', '--out', html])
+    expect([h.status, h.stdout]).toEqual([0, `report written to ${html}\n`])
+    expect(readFileSync(html, 'utf8')).toMatch(/<svg [^>]*role="img"/)
+    for (const r of [table, json, csv, h]) expect(r.stderr).toBe('')
+  })
+
+  it('sla gives one JSON object per ticket; trace tells one of them', () => {
+    const r = soutien(['sla', sim])
+    expect(r.status).toBe(0)
+    const rows = r.stdout.trimEnd().split('\n').map((l) => JSON.parse(l))
+    expect(rows).toHaveLength(150)
+    const breached = rows.find((x) => x.response.status === 'breached') ?? rows[0]
+    const t = soutien(['trace', breached.ticketId, sim])
+    expect(t.status).toBe(0)
+    expect(t.stdout).toContain(`Ticket ${breached.ticketId}:`)
+    expect(t.stdout).toContain(`response ${breached.response.status}`)
+    const j = soutien(['trace', breached.ticketId, sim, '--format', 'json'])
+    expect(JSON.parse(j.stdout).serviceLevels).toEqual(breached)
+  })
+
+  it('what-if compares with another policy', () => {
+    const policy = file('policy.json', JSON.stringify({ ...POLICY, responseTarget: 'PT1H' }))
+    const r = soutien(['what-if', sim, '--policy', policy, '--format', 'json'])
+    expect(r.status).toBe(0)
+    const w = JSON.parse(r.stdout)
+    expect(w.comparison.overall.responseCompliance.delta).toBeLessThan(0)
+    const t = soutien(['what-if', sim, '--policy', policy])
+    expect(t.stdout).toContain('What if every ticket had been judged by')
+  })
+
+  it('reads standard input and stops quietly when the reader goes away', () => {
+    const v = soutien(['verify', '-'], readFileSync(sim, 'utf8'))
+    expect(v.status).toBe(0)
+    const r = spawnSync('sh', ['-c', `"${process.execPath}" "${BIN}" sla "${sim}" | head -n 1`], { encoding: 'utf8' })
+    expect(r.stdout.trimEnd().split('\n')).toHaveLength(1)
+    expect(r.stderr).toBe('')
+  })
+})
+
+describe('verify names the line of each kind of corruption', () => {
+  const mutate = (i: number, change: (e: Wire) => void): string[] =>
+    lines.map((l, j) => {
+      if (j !== i) return l
+      const e = JSON.parse(l) as Wire
+      change(e)
+      return JSON.stringify(e)
+    })
+  const cases: readonly [string, () => { lines: string[]; line: number; what: RegExp; newline?: boolean }][] = [
+    ['a truncated line', () => ({ lines: [...lines.slice(0, -1), lines.at(-1)!.slice(0, 50)], line: lines.length, what: /truncated/, newline: false })],
+    ['bad JSON', () => {
+      const i = 200
+      return { lines: lines.map((l, j) => (j === i ? l.replace(/,"type"/, ',type') : l)), line: i + 1, what: /not valid JSON/ }
+    }],
+    ['an unknown type', () => {
+      const i = indexOf((e) => e.type === 'UserInformed')
+      return { lines: mutate(i, (e) => { e.type = 'UserPhoned' }), line: i + 1, what: /unknown event type "UserPhoned"/ }
+    }],
+    ['a missing field', () => {
+      const i = indexOf((e) => e.type === 'TicketOpened')
+      return { lines: mutate(i, (e) => { delete e.data.summary }), line: i + 1, what: /data\.summary: missing required field/ }
+    }],
+    ['a wrong enum', () => {
+      const i = indexOf((e) => e.type === 'TicketQualified')
+      return { lines: mutate(i, (e) => { e.data.priority = 'P9' }), line: i + 1, what: /data\.priority: expected Priority, got "P9"/ }
+    }],
+    ['a revision gap', () => {
+      const i = indexOf((e) => e.stream.startsWith('ticket-') && e.revision === 3)
+      return { lines: mutate(i, (e) => { e.revision = 9 }), line: i + 1, what: /revision 9 leaves a gap \(expected 3\)/ }
+    }],
+    ['time going backwards', () => {
+      const i = indexOf((e) => e.stream.startsWith('ticket-') && e.revision === 3)
+      return { lines: mutate(i, (e) => { e.at = '2026-01-01T00:00:00.000Z' }), line: i + 1, what: /at 2026-01-01T00:00:00.000Z is earlier than the previous event's/ }
+    }],
+    ['a rule broken', () => {
+      const expert = parsed().find((e) => e.type === 'AgentEnrolled' && e.data.role === 'expert')!.data.agentId as string
+      const i = indexOf((e) => e.type === 'TicketAssigned')
+      return { lines: mutate(i, (e) => { e.data.ownerId = expert }), line: i + 1, what: /OwnerNotLevel1: ticket \S+ cannot be assigned: \S+ is a level-2 expert/ }
+    }],
+  ]
+
+  it.each(cases)('%s', (name, make) => {
+    const c = make()
+    const path = file(`${name.replace(/\W+/g, '-')}.ndjson`, `${c.lines.join('\n')}${c.newline === false ? '' : '\n'}`)
+    const r = soutien(['verify', path])
+    expect(r.status).toBe(1)
+    expect(r.stderr).toBe('')
+    const out = r.stdout.trimEnd().split('\n')
+    expect(out[0]).toMatch(new RegExp(`^line ${c.line}( \\(event [^)]+\\))?: `))
+    expect(out[0]).toMatch(c.what)
+    expect(out.at(-1)).toMatch(new RegExp(`^${lines.length} events, \\d+ problems? \\(`))
+  })
+})
+
+describe('usage errors exit 2, data errors exit 1, never a stack trace', () => {
+  it.each([
+    [['verify'], 2, /which history\?/],
+    [['report', 'h.ndjson', '--format', 'pdf'], 2, /--format must be one of table, json, csv, html/],
+    [['trace'], 2, /which ticket\?/],
+    [['what-if', 'h.ndjson'], 2, /--policy is required/],
+    [['sla', 'h.ndjson', '--as-of', '12/03/2026'], 2, /--as-of must be an ISO 8601 instant/],
+    [['summarize'], 2, /unknown command "summarize"/],
+    [['report', 'no-such-file.ndjson'], 1, /no such file/],
+    [['trace', 'T-999999', 'SIM'], 1, /no ticket T-999999 in /],
+  ] as const)('soutien %j', (args, status, what) => {
+    const r = soutien(args.map((a) => (a === 'SIM' ? sim : a)))
+    expect(r.status).toBe(status)
+    expect(r.stderr).toMatch(what)
+    expect(r.stderr.trimEnd().split('\n')).toHaveLength(1)
+    expect(r.stderr).not.toMatch(/\n\s+at /)
+  })
+})

@@ -108,7 +108,13 @@ describe('soutien sla', () => {
       'escalation',
       'resolution',
     ])
-    expect(Object.keys(t1.response)).toEqual(['status', 'businessMinutes', 'targetMinutes', 'deadline', 'stoppedAt'])
+    expect(Object.keys(t1.response)).toEqual([
+      'status',
+      'businessMinutes',
+      'targetMinutes',
+      'deadline',
+      'stoppedAt',
+    ])
     expect(Object.keys(t1.escalation)).toEqual(['status', 'deadline', 'escalatedAt'])
     expect(Object.keys(t1.resolution)).toEqual(['status', 'businessMinutes', 'targetMinutes'])
     // Opened 08:15 Paris, answered 10:00: 1:45 of business time; resolved 11:00: 2:45.
@@ -141,13 +147,21 @@ describe('soutien sla', () => {
       deadline: '2026-03-03T09:30:00.000Z',
       escalatedAt: '2026-03-03T09:30:00.000Z',
     })
-    expect(t4).toMatchObject({ ticketId: 'T-4', domain: null, priority: null, response: { status: 'pending' } })
+    expect(t4).toMatchObject({
+      ticketId: 'T-4',
+      domain: null,
+      priority: null,
+      response: { status: 'pending' },
+    })
   })
 
   it('computes as of an instant (later events ignored)', async () => {
     const r = await cli(['sla', history, '--as-of', '2026-03-03T08:00:00Z'])
     expect(r.code).toBe(0)
-    const rows = r.stdout.trimEnd().split('\n').map((l) => JSON.parse(l))
+    const rows = r.stdout
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l))
     expect(rows.map((x) => x.ticketId)).toEqual(['T-1', 'T-2', 'T-3'])
     expect(rows[1].resolution).toEqual({ status: 'pending', businessMinutes: null, targetMinutes: 240 })
     expect(rows[2].response).toMatchObject({ status: 'pending', businessMinutes: null })
@@ -167,7 +181,9 @@ describe('soutien sla', () => {
       'ticketId,siteId,workstationType,domain,priority,openedAt,response.status,response.businessMinutes,response.targetMinutes,response.deadline,response.stoppedAt,escalation.status,escalation.deadline,escalation.escalatedAt,resolution.status,resolution.businessMinutes,resolution.targetMinutes',
     )
     expect(lines).toHaveLength(5)
-    expect(lines[4]).toBe('T-4,lyon,mac-laptop,,,2026-03-04T08:00:00.000Z,pending,,240,2026-03-04T13:30:00.000Z,,pending,,,pending,,')
+    expect(lines[4]).toBe(
+      'T-4,lyon,mac-laptop,,,2026-03-04T08:00:00.000Z,pending,,240,2026-03-04T13:30:00.000Z,,pending,,,pending,,',
+    )
   })
 
   it('prints an aligned table', async () => {
@@ -184,13 +200,17 @@ describe('soutien sla', () => {
   })
 
   it('warns on stderr, one line per ticket, about tickets it cannot judge', async () => {
-    const noPolicy = withLines('no-policy.ndjson', (ls) => ls.filter((l) => !l.includes('"SupportPolicySet"')))
+    const noPolicy = withLines('no-policy.ndjson', (ls) =>
+      ls.filter((l) => !l.includes('"SupportPolicySet"')),
+    )
     const r = await cli(['sla', noPolicy])
     expect(r.code).toBe(0)
     expect(r.stdout).toBe('')
     const warnings = r.stderr.trimEnd().split('\n')
     expect(warnings).toHaveLength(4)
-    expect(warnings[0]).toMatch(/^soutien sla: warning: ticket T-1 \(opened 2026-03-02T07:15:00.000Z\) cannot be judged: no support policy/)
+    expect(warnings[0]).toMatch(
+      /^soutien sla: warning: ticket T-1 \(opened 2026-03-02T07:15:00.000Z\) cannot be judged: no support policy/,
+    )
   })
 
   it('refuses bad input with one clear line', async () => {
@@ -203,7 +223,11 @@ describe('soutien sla', () => {
     }
     await bad(['sla', join(dir, 'nope.ndjson')], 1, /cannot read .*nope\.ndjson: no such file/)
     await bad(['sla', dir], 1, /it is a directory/)
-    await bad(['sla', history, '--as-of', 'yesterday'], 2, /--as-of must be an ISO 8601 instant .*"yesterday"/)
+    await bad(
+      ['sla', history, '--as-of', 'yesterday'],
+      2,
+      /--as-of must be an ISO 8601 instant .*"yesterday"/,
+    )
     await bad(['sla', history, '--format', 'xml'], 2, /--format must be one of json, csv, table, not "xml"/)
     await bad(['sla'], 2, /which history\?/)
     await bad(['sla', history, 'extra'], 2, /unexpected argument "extra"/)
@@ -238,21 +262,34 @@ describe('--policy files', () => {
     expect(() => parsePolicy({ version: 2, data: { ...POLICY, colour: 1 } }, where)).toThrow(
       /data\.colour: unknown field "colour"/,
     )
-    expect(() => parsePolicy({ version: 9, data: POLICY }, where)).toThrow(/version: expected a SupportPolicySet version from 1 to 2, got 9/)
-    expect(() => parsePolicy({ type: 'TicketOpened', data: POLICY }, where)).toThrow(/type: expected "SupportPolicySet"/)
+    expect(() => parsePolicy({ version: 9, data: POLICY }, where)).toThrow(
+      /version: expected a SupportPolicySet version from 1 to 2, got 9/,
+    )
+    expect(() => parsePolicy({ type: 'TicketOpened', data: POLICY }, where)).toThrow(
+      /type: expected "SupportPolicySet"/,
+    )
     expect(() => parsePolicy([1], where)).toThrow(/expected a JSON object/)
+    // Well-formed but not a policy management could set.
+    expect(() => parsePolicy({ ...POLICY, responseTarget: 'PT0M' }, where)).toThrow(
+      /^policy p\.json: The support policy cannot be set: responseTarget must be longer than zero \(PT0M\) \[InvalidDuration\]\.$/,
+    )
   })
 
   it('stops the command with exit 1 for a missing, unreadable or malformed file', async () => {
     const r1 = await cli(['what-if', history, '--policy', join(dir, 'missing.json')])
-    expect([r1.code, r1.stderr]).toEqual([1, expect.stringMatching(/cannot read policy .*missing\.json: no such file/)])
+    expect([r1.code, r1.stderr]).toEqual([
+      1,
+      expect.stringMatching(/cannot read policy .*missing\.json: no such file/),
+    ])
     const notJson = file('not.json', '{ responseTarget: PT4H }')
     const r2 = await cli(['report', history, '--policy', notJson])
     expect([r2.code, r2.stderr]).toEqual([1, expect.stringMatching(/policy .*not\.json: not valid JSON/)])
     const wrong = file('wrong.json', json({ ...POLICY, resolutionTargets: { P9: 'PT1H' } }))
     const r3 = await cli(['sla', history, '--policy', wrong])
     expect(r3.code).toBe(1)
-    expect(r3.stderr).toMatch(/policy .*wrong\.json: not a valid support policy: resolutionTargets\.P9: unknown field "P9"/)
+    expect(r3.stderr).toMatch(
+      /policy .*wrong\.json: not a valid support policy: resolutionTargets\.P9: unknown field "P9"/,
+    )
     const r4 = await cli(['trace', 'T-1', history, '--policy', dir])
     expect([r4.code, r4.stderr]).toEqual([1, expect.stringMatching(/it is a directory/)])
   })
@@ -299,7 +336,11 @@ describe('soutien report', () => {
       'qualityLevel',
     ])
     expect(s.asOf).toBe('2026-03-04T08:00:00.000Z')
-    expect(s.overall).toMatchObject({ tickets: 4, responseCompliance: 2 / 3, satisfaction: { mean: 4, responses: 2 } })
+    expect(s.overall).toMatchObject({
+      tickets: 4,
+      responseCompliance: 2 / 3,
+      satisfaction: { mean: 4, responses: 2 },
+    })
     expect(Object.keys(s.byWorkstationType)).toEqual(['mac-laptop', 'windows-laptop'])
     expect(Object.keys(s.bySite)).toEqual(['lyon', 'paris'])
     expect(s.backlog.total).toBe(2)
@@ -364,7 +405,9 @@ describe('soutien report', () => {
   })
 
   it('summarises unjudged clocks in one warning line', async () => {
-    const noPolicy = withLines('no-policy-report.ndjson', (ls) => ls.filter((l) => !l.includes('"SupportPolicySet"')))
+    const noPolicy = withLines('no-policy-report.ndjson', (ls) =>
+      ls.filter((l) => !l.includes('"SupportPolicySet"')),
+    )
     const r = await cli(['report', noPolicy, '--format', 'json'])
     expect(r.code).toBe(0)
     expect(r.stderr.trimEnd().split('\n')).toHaveLength(1)
@@ -413,9 +456,14 @@ describe('soutien trace', () => {
   it('exits 1 for an unknown ticket, suggesting close ids', async () => {
     const r = await cli(['trace', 't-3', history])
     expect(r.code).toBe(1)
-    expect(r.stderr).toMatch(/^soutien trace: no ticket t-3 in .*history\.ndjson; did you mean T-3, T-1, T-2\?\n$/)
+    expect(r.stderr).toMatch(
+      /^soutien trace: no ticket t-3 in .*history\.ndjson; did you mean T-3, T-1, T-2\?\n$/,
+    )
     const later = await cli(['trace', 'T-4', history, '--as-of', '2026-03-03T00:00:00Z'])
-    expect([later.code, later.stderr]).toEqual([1, expect.stringMatching(/T-4 was opened at 2026-03-04T08:00:00.000Z, after --as-of/)])
+    expect([later.code, later.stderr]).toEqual([
+      1,
+      expect.stringMatching(/T-4 was opened at 2026-03-04T08:00:00.000Z, after --as-of/),
+    ])
     const none = await cli(['trace', 'T-1', history])
     expect(none.code).toBe(0)
     const noId = await cli(['trace'])
@@ -443,14 +491,32 @@ describe('soutien what-if', () => {
   })
 
   it('gives the comparison as JSON', async () => {
-    const r = await cli(['what-if', history, '--policy', ninety(), '--format', 'json', '--from', '2026-03-02'])
+    const r = await cli([
+      'what-if',
+      history,
+      '--policy',
+      ninety(),
+      '--format',
+      'json',
+      '--from',
+      '2026-03-02',
+    ])
     const w = JSON.parse(r.stdout)
     expect(Object.keys(w)).toEqual(['period', 'asOf', 'policy', 'comparison', 'actual', 'whatIf'])
     expect(w.policy.value.responseTarget).toBe('PT1H30M')
-    expect(w.comparison.overall.responseCompliance).toEqual({ actual: 2 / 3, whatIf: 1 / 3, delta: 1 / 3 - 2 / 3 })
+    expect(w.comparison.overall.responseCompliance).toEqual({
+      actual: 2 / 3,
+      whatIf: 1 / 3,
+      delta: 1 / 3 - 2 / 3,
+    })
     expect(w.comparison.groups.bySite.lyon.responseCompliance.delta).toBe(0)
     expect(w.comparison.majorIncidents).toEqual([
-      { incidentId: 'MI-1', actual: 'met', whatIf: 'met', bulletinTargetMinutes: { actual: 1440, whatIf: 1440 } },
+      {
+        incidentId: 'MI-1',
+        actual: 'met',
+        whatIf: 'met',
+        bulletinTargetMinutes: { actual: 1440, whatIf: 1440 },
+      },
     ])
     expect(w.actual.overall.tickets).toBe(4)
   })
@@ -486,15 +552,81 @@ describe('soutien verify', () => {
     })
 
   it.each([
-    ['a truncated last line', (ls: string[]) => [...ls.slice(0, -1), ls.at(-1)!.slice(0, 40)], 46, /truncated/],
-    ['bad JSON', (ls: string[]) => patch(ls, 30, () => {}).map((l, i) => (i === 29 ? l.replace('{', '{,') : l)), 30, /not valid JSON/],
-    ['an unknown type', (ls: string[]) => patch(ls, 17, (o) => { o.type = 'TicketTeleported' }), 17, /type: unknown event type "TicketTeleported"/],
-    ['a missing field', (ls: string[]) => patch(ls, 16, (o) => { delete (o.data as Record<string, unknown>).channel }), 16, /data\.channel: missing required field/],
-    ['a wrong enum', (ls: string[]) => patch(ls, 17, (o) => { (o.data as Record<string, unknown>).priority = 'P7' }), 17, /data\.priority: expected Priority, got "P7"/],
-    ['a revision gap', (ls: string[]) => patch(ls, 19, (o) => { o.revision = 7 }), 19, /revision 7 leaves a gap \(expected 3\)/],
-    ['time going backwards', (ls: string[]) => patch(ls, 19, (o) => { o.at = '2026-03-02T07:00:00.000Z' }), 19, /at 2026-03-02T07:00:00.000Z is earlier/],
-    ['a position going back', (ls: string[]) => patch(ls, 19, (o) => { o.position = 3 }), 19, /position 3 is not after the previous line's 17/],
-    ['a rule broken (closed without telling the user of the restoration)', (ls: string[]) => patch(ls, 22, (o) => { (o.data as Record<string, unknown>).kind = 'progress' }), 23, /UserNotToldOfRestoration: ticket T-1 cannot be closed/],
+    [
+      'a truncated last line',
+      (ls: string[]) => [...ls.slice(0, -1), ls.at(-1)!.slice(0, 40)],
+      46,
+      /truncated/,
+    ],
+    [
+      'bad JSON',
+      (ls: string[]) => patch(ls, 30, () => {}).map((l, i) => (i === 29 ? l.replace('{', '{,') : l)),
+      30,
+      /not valid JSON/,
+    ],
+    [
+      'an unknown type',
+      (ls: string[]) =>
+        patch(ls, 17, (o) => {
+          o.type = 'TicketTeleported'
+        }),
+      17,
+      /type: unknown event type "TicketTeleported"/,
+    ],
+    [
+      'a missing field',
+      (ls: string[]) =>
+        patch(ls, 16, (o) => {
+          delete (o.data as Record<string, unknown>).channel
+        }),
+      16,
+      /data\.channel: missing required field/,
+    ],
+    [
+      'a wrong enum',
+      (ls: string[]) =>
+        patch(ls, 17, (o) => {
+          ;(o.data as Record<string, unknown>).priority = 'P7'
+        }),
+      17,
+      /data\.priority: expected Priority, got "P7"/,
+    ],
+    [
+      'a revision gap',
+      (ls: string[]) =>
+        patch(ls, 19, (o) => {
+          o.revision = 7
+        }),
+      19,
+      /revision 7 leaves a gap \(expected 3\)/,
+    ],
+    [
+      'time going backwards',
+      (ls: string[]) =>
+        patch(ls, 19, (o) => {
+          o.at = '2026-03-02T07:00:00.000Z'
+        }),
+      19,
+      /at 2026-03-02T07:00:00.000Z is earlier/,
+    ],
+    [
+      'a position going back',
+      (ls: string[]) =>
+        patch(ls, 19, (o) => {
+          o.position = 3
+        }),
+      19,
+      /position 3 is not after the previous line's 17/,
+    ],
+    [
+      'a rule broken (closed without telling the user of the restoration)',
+      (ls: string[]) =>
+        patch(ls, 22, (o) => {
+          ;(o.data as Record<string, unknown>).kind = 'progress'
+        }),
+      23,
+      /UserNotToldOfRestoration: ticket T-1 cannot be closed/,
+    ],
   ])('names the line of %s', async (name, edit, line, what) => {
     const r = await verify(`${name.replace(/\W+/g, '-')}.ndjson`, edit)
     expect(r.code).toBe(1)
@@ -522,7 +654,9 @@ describe('soutien verify', () => {
     const r = await cli(['verify', file('retired.ndjson', `${renumbered.join('\n')}\n`)])
     expect(r.code).toBe(1)
     const problems = r.stdout.trimEnd().split('\n').slice(0, -1)
-    expect(problems[0]).toMatch(/^line 40 \(event evt-38\): AgentNotActive: ticket T-3 cannot be assigned: tech-1 has retired \[revision 2, /)
+    expect(problems[0]).toMatch(
+      /^line 40 \(event evt-38\): AgentNotActive: ticket T-3 cannot be assigned: tech-1 has retired \[revision 2, /,
+    )
     // Earlier events of tech-1 (before the retirement) are fine: every problem is after it.
     for (const p of problems) expect(Number(/^line (\d+)/.exec(p)?.[1])).toBeGreaterThan(retire + 1)
   })
@@ -531,7 +665,9 @@ describe('soutien verify', () => {
     const lines = sampleLines()
     const alert = lineOfType('SupportStaffAlerted')
     const r = await verify('no-alert.ndjson', (ls) => ls.filter((_, i) => i !== alert - 1))
-    expect(r.problems.some((p) => p.startsWith(`line ${alert - 1} `) && p.includes('StaffNotAlerted'))).toBe(true)
+    expect(r.problems.some((p) => p.startsWith(`line ${alert - 1} `) && p.includes('StaffNotAlerted'))).toBe(
+      true,
+    )
     const declared = lineOfType('MajorIncidentDeclared')
     const cut = await verify('declared-last.ndjson', () => lines.slice(0, declared))
     expect(cut.problems).toEqual([expect.stringMatching(new RegExp(`^line ${declared} .*StaffNotAlerted`))])
@@ -551,7 +687,9 @@ describe('soutien verify', () => {
     expect(ok.stdout).toContain('hash chain: links checked')
     const broken = await cli(['verify', file('forged.ndjson', `${chained(20).join('\n')}\n`)])
     expect(broken.code).toBe(1)
-    expect(broken.stdout).toMatch(/^line 21 \(event evt-20\): meta\.prevHash: h-forged is not the previous event's hash h-18/)
+    expect(broken.stdout).toMatch(
+      /^line 21 \(event evt-20\): meta\.prevHash: h-forged is not the previous event's hash h-18/,
+    )
   })
 
   it('reads standard input and stores, refuses a manifest and bad arguments', async () => {
@@ -582,7 +720,15 @@ describe('soutien verify', () => {
     ]
     const opening = (id: string) => ({
       type: 'TicketOpened',
-      data: { ticketId: id, requesterId: 'user-1', siteId: 'paris', workstationType: 'windows-laptop', deskId: 'desk-1', channel: 'phone', summary: 's' },
+      data: {
+        ticketId: id,
+        requesterId: 'user-1',
+        siteId: 'paris',
+        workstationType: 'windows-laptop',
+        deskId: 'desk-1',
+        channel: 'phone',
+        summary: 's',
+      },
     })
     const kinds = [
       () => opening('T-9'),
@@ -593,7 +739,10 @@ describe('soutien verify', () => {
       () => ({ type: 'TicketAssigned', data: { ownerId: 'expert-1' } }),
       () => ({ type: 'UserInformed', data: { kind: 'answer', message: 'm' } }),
       () => ({ type: 'UserInformed', data: { kind: 'restoration', message: 'm' } }),
-      () => ({ type: 'UserInformed', data: { kind: 'schedule', message: 'm', expectedResolutionAt: '2026-03-09T00:00:00.000Z' } }),
+      () => ({
+        type: 'UserInformed',
+        data: { kind: 'schedule', message: 'm', expectedResolutionAt: '2026-03-09T00:00:00.000Z' },
+      }),
       () => ({ type: 'TicketEscalated', data: { domain: 'office', reason: 'manual' } }),
       () => ({ type: 'TicketEscalated', data: { domain: 'network', reason: 'delay-expired' } }),
       () => ({ type: 'ExpertAdviceGiven', data: { advice: 'a' } }),
@@ -616,19 +765,42 @@ describe('soutien verify', () => {
       fc.property(fc.boolean(), fc.array(step, { maxLength: 24 }), (startOpened, steps) => {
         let ms = Date.parse('2026-03-02T08:00:00.000Z')
         const facts: Fact<TicketEvent>[] = []
-        if (startOpened) facts.push({ ...opening('T-9'), at: new Date(ms).toISOString(), actor: actors[0]! } as Fact<TicketEvent>)
+        if (startOpened)
+          facts.push({
+            ...opening('T-9'),
+            at: new Date(ms).toISOString(),
+            actor: actors[0]!,
+          } as Fact<TicketEvent>)
         for (const s of steps) {
           ms += s.dt * 60_000
-          facts.push({ ...kinds[s.kind]!(), at: new Date(ms).toISOString() as IsoInstant, actor: actors[s.actor]! } as Fact<TicketEvent>)
+          facts.push({
+            ...kinds[s.kind]!(),
+            at: new Date(ms).toISOString() as IsoInstant,
+            actor: actors[s.actor]!,
+          } as Fact<TicketEvent>)
         }
         const whole = checkTicketHistory(facts, orgAt)
           .filter((p) => p.error._tag !== 'TimeWentBackwards')
-          .map((p) => `line ${p.index + 1} (event e${p.index}): ${p.error._tag}: ${p.error.message.replace(`[event ${p.index}, `, `[revision ${p.index}, `)}`)
+          .map(
+            (p) =>
+              `line ${p.index + 1} (event e${p.index}): ${p.error._tag}: ${p.error.message.replace(`[event ${p.index}, `, `[revision ${p.index}, `)}`,
+          )
         const verifier = createHistoryVerifier()
         for (const e of events.filter((x) => x.stream === 'organization')) verifier.event(e, 0)
         const incremental = facts.flatMap((f, i) =>
           verifier
-            .event({ ...f, id: `e${i}`, stream: 'ticket-T-9', revision: i, position: 100 + i, version: 1, meta: {} } as RecordedEvent, i + 1)
+            .event(
+              {
+                ...f,
+                id: `e${i}`,
+                stream: 'ticket-T-9',
+                revision: i,
+                position: 100 + i,
+                version: 1,
+                meta: {},
+              } as RecordedEvent,
+              i + 1,
+            )
             .map(formatVerifyProblem)
             .filter((p) => !/\): at: /.test(p)),
         )

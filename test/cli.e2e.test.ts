@@ -4,7 +4,7 @@
  * trace → what-if; one corrupted copy per kind of corruption, which verify
  * must refuse naming the right line; usage errors exit 2; pipes behave.
  */
-import { spawnSync } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -30,6 +30,22 @@ const soutien = (args: readonly string[], input?: string): Run => {
   })
   return { status: r.status, stdout: r.stdout, stderr: r.stderr }
 }
+
+/** The same, as a promise: independent runs go in parallel. */
+const soutienAsync = (args: readonly string[]): Promise<Run> =>
+  new Promise((done, fail) => {
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      stdout += d
+    })
+    child.stderr.setEncoding('utf8').on('data', (d: string) => {
+      stderr += d
+    })
+    child.on('error', fail)
+    child.on('close', (status) => done({ status, stdout, stderr }))
+  })
 
 let dir: string
 let sim: string
@@ -78,7 +94,9 @@ describe('the analyst and auditor path on a simulated history', () => {
     const r = soutien(['verify', sim])
     expect(r.stderr).toBe('')
     expect(r.status).toBe(0)
-    expect(r.stdout).toMatch(new RegExp(`^${lines.length} events, 0 problems \\(\\d+ streams; hash chain: unchained\\)\\n$`))
+    expect(r.stdout).toMatch(
+      new RegExp(`^${lines.length} events, 0 problems \\(\\d+ streams; hash chain: unchained\\)\\n$`),
+    )
   })
 
   it('report in every format', () => {
@@ -100,7 +118,10 @@ describe('the analyst and auditor path on a simulated history', () => {
   it('sla gives one JSON object per ticket; trace tells one of them', () => {
     const r = soutien(['sla', sim])
     expect(r.status).toBe(0)
-    const rows = r.stdout.trimEnd().split('\n').map((l) => JSON.parse(l))
+    const rows = r.stdout
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l))
     expect(rows).toHaveLength(150)
     const breached = rows.find((x) => x.response.status === 'breached') ?? rows[0]
     const t = soutien(['trace', breached.ticketId, sim])
@@ -124,7 +145,9 @@ describe('the analyst and auditor path on a simulated history', () => {
   it('reads standard input and stops quietly when the reader goes away', () => {
     const v = soutien(['verify', '-'], readFileSync(sim, 'utf8'))
     expect(v.status).toBe(0)
-    const r = spawnSync('sh', ['-c', `"${process.execPath}" "${BIN}" sla "${sim}" | head -n 1`], { encoding: 'utf8' })
+    const r = spawnSync('sh', ['-c', `"${process.execPath}" "${BIN}" sla "${sim}" | head -n 1`], {
+      encoding: 'utf8',
+    })
     expect(r.stdout.trimEnd().split('\n')).toHaveLength(1)
     expect(r.stderr).toBe('')
   })
@@ -138,43 +161,126 @@ describe('verify names the line of each kind of corruption', () => {
       change(e)
       return JSON.stringify(e)
     })
-  const cases: readonly [string, () => { lines: string[]; line: number; what: RegExp; newline?: boolean }][] = [
-    ['a truncated line', () => ({ lines: [...lines.slice(0, -1), lines.at(-1)!.slice(0, 50)], line: lines.length, what: /truncated/, newline: false })],
-    ['bad JSON', () => {
-      const i = 200
-      return { lines: lines.map((l, j) => (j === i ? l.replace(/,"type"/, ',type') : l)), line: i + 1, what: /not valid JSON/ }
-    }],
-    ['an unknown type', () => {
-      const i = indexOf((e) => e.type === 'UserInformed')
-      return { lines: mutate(i, (e) => { e.type = 'UserPhoned' }), line: i + 1, what: /unknown event type "UserPhoned"/ }
-    }],
-    ['a missing field', () => {
-      const i = indexOf((e) => e.type === 'TicketOpened')
-      return { lines: mutate(i, (e) => { delete e.data.summary }), line: i + 1, what: /data\.summary: missing required field/ }
-    }],
-    ['a wrong enum', () => {
-      const i = indexOf((e) => e.type === 'TicketQualified')
-      return { lines: mutate(i, (e) => { e.data.priority = 'P9' }), line: i + 1, what: /data\.priority: expected Priority, got "P9"/ }
-    }],
-    ['a revision gap', () => {
-      const i = indexOf((e) => e.stream.startsWith('ticket-') && e.revision === 3)
-      return { lines: mutate(i, (e) => { e.revision = 9 }), line: i + 1, what: /revision 9 leaves a gap \(expected 3\)/ }
-    }],
-    ['time going backwards', () => {
-      const i = indexOf((e) => e.stream.startsWith('ticket-') && e.revision === 3)
-      return { lines: mutate(i, (e) => { e.at = '2026-01-01T00:00:00.000Z' }), line: i + 1, what: /at 2026-01-01T00:00:00.000Z is earlier than the previous event's/ }
-    }],
-    ['a rule broken', () => {
-      const expert = parsed().find((e) => e.type === 'AgentEnrolled' && e.data.role === 'expert')!.data.agentId as string
-      const i = indexOf((e) => e.type === 'TicketAssigned')
-      return { lines: mutate(i, (e) => { e.data.ownerId = expert }), line: i + 1, what: /OwnerNotLevel1: ticket \S+ cannot be assigned: \S+ is a level-2 expert/ }
-    }],
-  ]
+  const cases: readonly [string, () => { lines: string[]; line: number; what: RegExp; newline?: boolean }][] =
+    [
+      [
+        'a truncated line',
+        () => ({
+          lines: [...lines.slice(0, -1), lines.at(-1)!.slice(0, 50)],
+          line: lines.length,
+          what: /truncated/,
+          newline: false,
+        }),
+      ],
+      [
+        'bad JSON',
+        () => {
+          const i = 200
+          return {
+            lines: lines.map((l, j) => (j === i ? l.replace(/,"type"/, ',type') : l)),
+            line: i + 1,
+            what: /not valid JSON/,
+          }
+        },
+      ],
+      [
+        'an unknown type',
+        () => {
+          const i = indexOf((e) => e.type === 'UserInformed')
+          return {
+            lines: mutate(i, (e) => {
+              e.type = 'UserPhoned'
+            }),
+            line: i + 1,
+            what: /unknown event type "UserPhoned"/,
+          }
+        },
+      ],
+      [
+        'a missing field',
+        () => {
+          const i = indexOf((e) => e.type === 'TicketOpened')
+          return {
+            lines: mutate(i, (e) => {
+              delete e.data.summary
+            }),
+            line: i + 1,
+            what: /data\.summary: missing required field/,
+          }
+        },
+      ],
+      [
+        'a wrong enum',
+        () => {
+          const i = indexOf((e) => e.type === 'TicketQualified')
+          return {
+            lines: mutate(i, (e) => {
+              e.data.priority = 'P9'
+            }),
+            line: i + 1,
+            what: /data\.priority: expected Priority, got "P9"/,
+          }
+        },
+      ],
+      [
+        'a revision gap',
+        () => {
+          const i = indexOf((e) => e.stream.startsWith('ticket-') && e.revision === 3)
+          return {
+            lines: mutate(i, (e) => {
+              e.revision = 9
+            }),
+            line: i + 1,
+            what: /revision 9 leaves a gap \(expected 3\)/,
+          }
+        },
+      ],
+      [
+        'time going backwards',
+        () => {
+          const i = indexOf((e) => e.stream.startsWith('ticket-') && e.revision === 3)
+          return {
+            lines: mutate(i, (e) => {
+              e.at = '2026-01-01T00:00:00.000Z'
+            }),
+            line: i + 1,
+            what: /at 2026-01-01T00:00:00.000Z is earlier than the previous event's/,
+          }
+        },
+      ],
+      [
+        'a rule broken',
+        () => {
+          const expert = parsed().find((e) => e.type === 'AgentEnrolled' && e.data.role === 'expert')!.data
+            .agentId as string
+          const i = indexOf((e) => e.type === 'TicketAssigned')
+          return {
+            lines: mutate(i, (e) => {
+              e.data.ownerId = expert
+            }),
+            line: i + 1,
+            what: /OwnerNotLevel1: ticket \S+ cannot be assigned: \S+ is a level-2 expert/,
+          }
+        },
+      ],
+    ]
 
-  it.each(cases)('%s', (name, make) => {
-    const c = make()
-    const path = file(`${name.replace(/\W+/g, '-')}.ndjson`, `${c.lines.join('\n')}${c.newline === false ? '' : '\n'}`)
-    const r = soutien(['verify', path])
+  const runs = new Map<string, { readonly run: Run; readonly line: number; readonly what: RegExp }>()
+  beforeAll(async () => {
+    await Promise.all(
+      cases.map(async ([name, make]) => {
+        const c = make()
+        const path = file(
+          `${name.replace(/\W+/g, '-')}.ndjson`,
+          `${c.lines.join('\n')}${c.newline === false ? '' : '\n'}`,
+        )
+        runs.set(name, { run: await soutienAsync(['verify', path]), line: c.line, what: c.what })
+      }),
+    )
+  }, 120_000)
+
+  it.each(cases)('%s', (name) => {
+    const { run: r, ...c } = runs.get(name)!
     expect(r.status).toBe(1)
     expect(r.stderr).toBe('')
     const out = r.stdout.trimEnd().split('\n')
@@ -185,7 +291,7 @@ describe('verify names the line of each kind of corruption', () => {
 })
 
 describe('usage errors exit 2, data errors exit 1, never a stack trace', () => {
-  it.each([
+  const cases = [
     [['verify'], 2, /which history\?/],
     [['report', 'h.ndjson', '--format', 'pdf'], 2, /--format must be one of table, json, csv, html/],
     [['trace'], 2, /which ticket\?/],
@@ -194,8 +300,15 @@ describe('usage errors exit 2, data errors exit 1, never a stack trace', () => {
     [['summarize'], 2, /unknown command "summarize"/],
     [['report', 'no-such-file.ndjson'], 1, /no such file/],
     [['trace', 'T-999999', 'SIM'], 1, /no ticket T-999999 in /],
-  ] as const)('soutien %j', (args, status, what) => {
-    const r = soutien(args.map((a) => (a === 'SIM' ? sim : a)))
+  ] as const
+  const runs: Run[] = []
+  beforeAll(async () => {
+    runs.push(
+      ...(await Promise.all(cases.map(([args]) => soutienAsync(args.map((a) => (a === 'SIM' ? sim : a)))))),
+    )
+  }, 120_000)
+  it.each(cases.map((c, i) => [...c, i] as const))('soutien %j', (_args, status, what, i) => {
+    const r = runs[i]!
     expect(r.status).toBe(status)
     expect(r.stderr).toMatch(what)
     expect(r.stderr.trimEnd().split('\n')).toHaveLength(1)

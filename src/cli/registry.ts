@@ -1,4 +1,5 @@
 /** The list of `soutien` commands, in the order `--help` shows them. */
+import { forgetCommand } from './commands/forget.js'
 import { exportCommand, importCommand } from './commands/interchange.js'
 import { reportCommand } from './commands/report.js'
 import { simulateCommand } from './commands/simulate.js'
@@ -17,4 +18,5 @@ export const commands: readonly CliCommand[] = [
   verifyCommand,
   exportCommand,
   importCommand,
+  forgetCommand,
 ]

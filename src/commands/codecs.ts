@@ -404,8 +404,28 @@ export const CommandInput = new t.Type<Command, Command, unknown>(
 
 /** Decode a command from untrusted input; never throws. */
 export const decodeCommand = (u: unknown): Either<DecodeProblem[], Command> => {
-  const r = CommandInput.decode(u)
-  return isLeft(r) ? left(problemsOf(r.left)) : right(r.right)
+  try {
+    const r = CommandInput.decode(u)
+    return isLeft(r) ? left(problemsOf(r.left)) : right(r.right)
+  } catch (err) {
+    // Not data: a host object whose getter or proxy trap throws while it is read.
+    return left([
+      {
+        path: '(root)',
+        expected: 'plain data (as JSON.parse gives)',
+        actual: '(unreadable)',
+        message: `the input could not be read: ${describeThrown(err)}`,
+      },
+    ])
+  }
+}
+
+const describeThrown = (err: unknown): string => {
+  try {
+    return err instanceof Error ? err.message : String(err)
+  } catch {
+    return Object.prototype.toString.call(err)
+  }
 }
 
 // ---- field descriptions, for docs/commands.md ---------------------------------

@@ -234,11 +234,7 @@ export interface IsoInstantBrand {
 }
 /** An instant in ISO 8601 UTC with milliseconds: `2026-03-02T09:15:00.000Z`. */
 export type IsoInstant = t.Branded<string, IsoInstantBrand>
-export const IsoInstant = t.brand(
-  t.string,
-  (s): s is IsoInstant => isCanonicalInstant(s),
-  'IsoInstant',
-)
+export const IsoInstant = t.brand(t.string, (s): s is IsoInstant => isCanonicalInstant(s), 'IsoInstant')
 
 const pad2 = (n: number): string => (n < 10 ? `0${n}` : `${n}`)
 const pad3 = (n: number): string => (n < 10 ? `00${n}` : n < 100 ? `0${n}` : `${n}`)
@@ -266,7 +262,9 @@ export const toInstant = (ms: number): IsoInstant => {
   const z = days + 719_468
   const era = Math.floor(z / 146_097)
   const doe = z - era * 146_097
-  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365)
+  const yoe = Math.floor(
+    (doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365,
+  )
   const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100))
   const mp = Math.floor((5 * doy + 2) / 153)
   const day = doy - Math.floor((153 * mp + 2) / 5) + 1
@@ -274,7 +272,34 @@ export const toInstant = (ms: number): IsoInstant => {
   const year = yoe + era * 400 + (month <= 2 ? 1 : 0)
   return `${year}-${pad2(month)}-${pad2(day)}T${pad2(hour)}:${pad2(minute)}:${pad2(second)}.${pad3(milli)}Z` as IsoInstant
 }
-export const instantMs = (s: IsoInstant | string): number => Date.parse(s)
+/** Days from 1970-01-01 to a proleptic Gregorian date (H. Hinnant's algorithm). */
+const daysFromCivil = (year: number, month: number, day: number): number => {
+  const y = month <= 2 ? year - 1 : year
+  const era = Math.floor(y / 400)
+  const yoe = y - era * 400
+  const doy = Math.floor((153 * (month > 2 ? month - 3 : month + 9) + 2) / 5) + day - 1
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy
+  return era * 146_097 + doe - 719_468
+}
+
+/**
+ * Epoch ms of an instant: `Date.parse`, computed by hand for canonical
+ * instants (every recorded `at`), which the handler and the deciders compare
+ * several times per command.
+ */
+export const instantMs = (s: IsoInstant | string): number => {
+  if (s.length !== 24 || !isCanonicalInstant(s)) return Date.parse(s)
+  const days = daysFromCivil(digits2(s, 0) * 100 + digits2(s, 2), digits2(s, 5), digits2(s, 8))
+  return (
+    days * DAY_MS +
+    digits2(s, 11) * 3_600_000 +
+    digits2(s, 14) * 60_000 +
+    digits2(s, 17) * 1000 +
+    digits2(s, 20) * 10 +
+    s.charCodeAt(22) -
+    48
+  )
+}
 
 const DURATION = /^PT(?:(\d+)H)?(?:(\d+)M)?$/
 export interface DurationBrand {

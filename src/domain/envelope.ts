@@ -99,6 +99,28 @@ export const isEventType = (s: string): s is EventType => Object.hasOwn(eventCod
  * Every problem is reported with its field path; nothing throws.
  */
 export const decodeRecordedEvent = (u: unknown): Either<DecodeProblem[], RecordedEvent> => {
+  try {
+    return decodeEnvelope(u)
+  } catch (err) {
+    // Not data: a host object whose getter or proxy trap throws while it is read.
+    let detail: string
+    try {
+      detail = err instanceof Error ? err.message : String(err)
+    } catch {
+      detail = Object.prototype.toString.call(err)
+    }
+    return left([
+      {
+        path: '(root)',
+        expected: 'plain data (as JSON.parse gives)',
+        actual: '(unreadable)',
+        message: `the event could not be read: ${detail}`,
+      },
+    ])
+  }
+}
+
+const decodeEnvelope = (u: unknown): Either<DecodeProblem[], RecordedEvent> => {
   const env = RawEnvelope.decode(u)
   if (isLeft(env)) return left(problemsOf(env.left))
   const e = env.right

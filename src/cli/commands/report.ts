@@ -6,7 +6,11 @@
 import { mkdtempSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import type { IsoInstant } from '../../domain/codec.js'
-import { DEFAULT_QUALITY_THRESHOLDS, type QualityThresholds, type SupportPolicy } from '../../domain/events.js'
+import {
+  DEFAULT_QUALITY_THRESHOLDS,
+  type QualityThresholds,
+  type SupportPolicy,
+} from '../../domain/events.js'
 import { thresholdsInForce } from '../../projections/quality.js'
 import { type ServiceLevelReport, serviceLevelReport } from '../../projections/service-levels.js'
 import { renderSynthesisTable, type Synthesis, synthesize } from '../../projections/synthesis.js'
@@ -71,7 +75,11 @@ export const computeReport = (
 }
 
 /** One summary line on stderr for the clocks that could not be judged (they still count as tickets). */
-export const warnUnjudgedSummary = async (command: string, io: CliIO, r: ServiceLevelReport): Promise<void> => {
+export const warnUnjudgedSummary = async (
+  command: string,
+  io: CliIO,
+  r: ServiceLevelReport,
+): Promise<void> => {
   const first = r.unjudged[0]
   if (first === undefined) return
   const tickets = r.unjudged.filter((u) => u.subject === 'ticket').length
@@ -100,7 +108,8 @@ export const emit = async (io: CliIO, out: string | undefined, text: string, wha
   } catch {
     existing = undefined
   }
-  if (existing?.isDirectory() === true) throw dataError(`cannot write ${out}: it is a directory. Give a file name.`)
+  if (existing?.isDirectory() === true)
+    throw dataError(`cannot write ${out}: it is a directory. Give a file name.`)
   let dir: string
   try {
     dir = mkdtempSync(join(dirname(out), '.soutien-'))
@@ -160,7 +169,8 @@ const run = async (args: readonly string[], io: CliIO): Promise<number> => {
     out: { type: 'string', short: 'o' },
   })
   const [file, extra] = p.positionals
-  if (extra !== undefined) throw usageError(`report: unexpected argument "${extra}". Try 'soutien report --help'.`)
+  if (extra !== undefined)
+    throw usageError(`report: unexpected argument "${extra}". Try 'soutien report --help'.`)
   const period = periodOptions('report', p)
   const format = oneOf('report', p, 'format', ['table', 'json', 'csv', 'html'] as const, 'table')
   const out = stringOpt(p, 'out')
@@ -175,7 +185,8 @@ const run = async (args: readonly string[], io: CliIO): Promise<number> => {
   const report = computeReport(folded, period, policy)
   await warnUnjudgedSummary('report', io, report.serviceLevels)
   const s = report.synthesis
-  const note = policyFile === undefined ? undefined : `every clock judged by the policy in ${policyFile} (what-if)`
+  const note =
+    policyFile === undefined ? undefined : `every clock judged by the policy in ${policyFile} (what-if)`
   let text: string
   switch (format) {
     case 'json':

@@ -7,9 +7,16 @@
 import { readFileSync, statSync } from 'node:fs'
 import { isLeft } from 'fp-ts/lib/Either.js'
 import type * as t from 'io-ts'
-import { formatProblems, type IsoInstant, problemsOf } from '../../domain/codec.js'
-import { currentVersion, type SupportPolicy, SupportPolicySet, SupportPolicySetV1 } from '../../domain/events.js'
+import { formatProblems, type IsoInstant, problemsOf, toInstant } from '../../domain/codec.js'
+import {
+  currentVersion,
+  type SupportPolicy,
+  SupportPolicySet,
+  SupportPolicySetV1,
+} from '../../domain/events.js'
+import { checkOrganizationEvent, initialOrganizationState } from '../../domain/organization.js'
 import { UpcastError, upcast } from '../../domain/upcasters.js'
+import { SYSTEM } from '../../domain/vocabulary.js'
 import { applyQuality, initialQualityState, type QualityState } from '../../projections/quality.js'
 import type { TicketServiceLevels } from '../../projections/service-level-types.js'
 import {
@@ -21,7 +28,7 @@ import {
   type UnjudgedServiceLevel,
 } from '../../projections/service-levels.js'
 import { instantOpt, oneOf, parseArgs, stringOpt } from '../args.js'
-import { dataError, EXIT_OK, usageError } from '../errors.js'
+import { CliError, dataError, EXIT_OK, usageError } from '../errors.js'
 import { type CliCommand, type CliIO, writeOut } from '../io.js'
 import { createProgress } from '../progress.js'
 import { csvLine, SLA_CSV_HEADER, slaCsvCells } from '../render/csv.js'
@@ -60,6 +67,20 @@ const decodeWith = <A>(codec: t.Decoder<unknown, A>, data: unknown, where: strin
  * Anything else stops the command (exit 1) naming the file and the field path.
  */
 export const parsePolicy = (json: unknown, where: string): SupportPolicy => {
+  const policy = decodePolicy(json, where)
+  // The rules a recorded policy obeys (durations longer than zero, thresholds in order) hold here too.
+  const refused = checkOrganizationEvent(
+    initialOrganizationState,
+    { type: 'SupportPolicySet', data: policy },
+    SYSTEM,
+    toInstant(0),
+  )
+  if (refused !== undefined)
+    throw dataError(`${where}: ${refused.message.replace(/\.$/, '')} [${refused._tag}].`)
+  return policy
+}
+
+const decodePolicy = (json: unknown, where: string): SupportPolicy => {
   if (!isObject(json)) throw dataError(`${where}: not a valid support policy: expected a JSON object.`)
   if (Object.hasOwn(json, 'data')) {
     if (json.type !== undefined && json.type !== 'SupportPolicySet')
@@ -67,7 +88,9 @@ export const parsePolicy = (json: unknown, where: string): SupportPolicy => {
     const version = json.version ?? 1
     const latest = currentVersion.SupportPolicySet
     if (typeof version !== 'number' || !Number.isInteger(version) || version < 1 || version > latest)
-      throw dataError(`${where}: version: expected a SupportPolicySet version from 1 to ${latest}, got ${JSON.stringify(version)}.`)
+      throw dataError(
+        `${where}: version: expected a SupportPolicySet version from 1 to ${latest}, got ${JSON.stringify(version)}.`,
+      )
     let data: unknown
     try {
       data = upcast('SupportPolicySet', version, json.data)
@@ -88,10 +111,11 @@ export const parsePolicy = (json: unknown, where: string): SupportPolicy => {
 export const loadPolicyFile = (path: string): SupportPolicy => {
   let text: string
   try {
-    if (statSync(path).isDirectory()) throw dataError(`cannot read policy ${path}: it is a directory, not a JSON file.`)
+    if (statSync(path).isDirectory())
+      throw dataError(`cannot read policy ${path}: it is a directory, not a JSON file.`)
     text = readFileSync(path, 'utf8')
   } catch (err) {
-    if (err instanceof Error && 'exitCode' in err) throw err
+    if (err instanceof CliError) throw err
     const code = (err as NodeJS.ErrnoException).code
     throw dataError(
       code === 'ENOENT'
@@ -165,7 +189,9 @@ export const warnUnjudged = async (
   if (unjudged.length === 0) return
   await writeOut(
     io.stderr,
-    unjudged.map((u) => `soutien ${command}: warning: ${u.message}; left out of the service levels\n`).join(''),
+    unjudged
+      .map((u) => `soutien ${command}: warning: ${u.message}; left out of the service levels\n`)
+      .join(''),
   )
 }
 
@@ -236,7 +262,8 @@ export const writeChunks = async (io: CliIO, pieces: Iterable<string>): Promise<
     }
     await flush()
   } finally {
-    io.stdout.off('error', onError)
+    // Once the reader is gone, later write errors of the same stream are expected: keep ignoring them.
+    if (!closed) io.stdout.off('error', onError)
   }
 }
 
@@ -311,8 +338,13 @@ const run = async (args: readonly string[], io: CliIO): Promise<number> => {
     report.unjudged.filter((u) => u.subject === 'ticket'),
   )
   const records = report.tickets.map(slaRecord)
-  if (format === 'json') await writeLines(io, records.map((r) => JSON.stringify(r)))
-  else if (format === 'csv') await writeLines(io, [csvLine(SLA_CSV_HEADER), ...records.map((r) => csvLine(slaCsvCells(r)))])
+  if (format === 'json')
+    await writeLines(
+      io,
+      records.map((r) => JSON.stringify(r)),
+    )
+  else if (format === 'csv')
+    await writeLines(io, [csvLine(SLA_CSV_HEADER), ...records.map((r) => csvLine(slaCsvCells(r)))])
   else await writeText(io, renderSlaTable(records))
   return EXIT_OK
 }

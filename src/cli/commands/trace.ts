@@ -85,7 +85,8 @@ const run = async (args: readonly string[], io: CliIO): Promise<number> => {
   const [ticketId, file, extra] = p.positionals
   if (ticketId === undefined || ticketId === '')
     throw usageError("trace: which ticket? Give its id, then the history file. Try 'soutien trace --help'.")
-  if (extra !== undefined) throw usageError(`trace: unexpected argument "${extra}". Try 'soutien trace --help'.`)
+  if (extra !== undefined)
+    throw usageError(`trace: unexpected argument "${extra}". Try 'soutien trace --help'.`)
   const asOf = instantOpt('trace', p, 'as-of')
   const format = oneOf('trace', p, 'format', ['text', 'json'] as const, 'text')
   const policyFile = stringOpt(p, 'policy')
@@ -127,13 +128,18 @@ const run = async (args: readonly string[], io: CliIO): Promise<number> => {
         })
   if (timeline === undefined) {
     if (openedLater !== undefined)
-      throw dataError(`ticket ${ticketId} was opened at ${openedLater}, after --as-of ${asOf}: nothing to trace yet.`)
+      throw dataError(
+        `ticket ${ticketId} was opened at ${openedLater}, after --as-of ${asOf}: nothing to trace yet.`,
+      )
     const close = closeIds(ticketId, ids)
     throw dataError(
       `no ticket ${ticketId} in ${source.label}${close.length === 0 ? '' : `; did you mean ${close.join(', ')}?`}${ids.size === 0 ? ' (it holds no ticket at all)' : ''}`,
     )
   }
-  await writeText(io, format === 'json' ? `${JSON.stringify(timeline, null, 2)}\n` : renderTimelineText(timeline))
+  await writeText(
+    io,
+    format === 'json' ? `${JSON.stringify(timeline, null, 2)}\n` : renderTimelineText(timeline),
+  )
   return EXIT_OK
 }
 

@@ -9,7 +9,6 @@
  * ticket, the organisation's dated views, the short major-incident and
  * knowledge streams), never with the number of events of a ticket.
  */
-import { isLeft } from 'fp-ts/lib/Either.js'
 import { type DecodeProblem, type IsoInstant, instantMs } from '../../domain/codec.js'
 import type { DomainError } from '../../domain/decider.js'
 import { categoryOfStream, type Fact, type RecordedEvent } from '../../domain/envelope.js'
@@ -58,7 +57,8 @@ const createDatedOrganization = () => {
     apply: (e: Fact<OrganizationEvent>): void => {
       state = evolveOrganization(state, e)
       latest = Math.max(latest, instantMs(e.at))
-      if (times.length > 0 && times[times.length - 1] === latest) views[views.length - 1] = organizationView(state)
+      if (times.length > 0 && times[times.length - 1] === latest)
+        views[views.length - 1] = organizationView(state)
       else {
         times.push(latest)
         views.push(organizationView(state))
@@ -257,16 +257,28 @@ export const createHistoryVerifier = (): HistoryVerifier => {
     if (!known)
       return prevHash === undefined
         ? []
-        : [problem(w, `meta.prevHash: the first event of ${e.stream} links to a previous event (${prevHash})`)]
+        : [
+            problem(
+              w,
+              `meta.prevHash: the first event of ${e.stream} links to a previous event (${prevHash})`,
+            ),
+          ]
     if (previous === undefined)
       return prevHash === undefined
         ? []
         : [problem(w, `meta.prevHash: the previous event of ${e.stream} has no hash to link to`)]
     if (prevHash === undefined)
-      return [problem(w, `meta.prevHash: missing; the chain of ${e.stream} is broken (previous hash ${previous})`)]
+      return [
+        problem(w, `meta.prevHash: missing; the chain of ${e.stream} is broken (previous hash ${previous})`),
+      ]
     return prevHash === previous
       ? []
-      : [problem(w, `meta.prevHash: ${prevHash} is not the previous event's hash ${previous}: the chain of ${e.stream} is broken`)]
+      : [
+          problem(
+            w,
+            `meta.prevHash: ${prevHash} is not the previous event's hash ${previous}: the chain of ${e.stream} is broken`,
+          ),
+        ]
   }
 
   const ticketProblems = (e: Fact<TicketEvent>, stream: string, revision: number): DomainError[] => {
@@ -313,7 +325,11 @@ export const createHistoryVerifier = (): HistoryVerifier => {
 
   return {
     invalid: (line, problems, eventId) =>
-      problems.map((p) => ({ line, ...(eventId === undefined ? {} : { eventId }), message: decodeMessage(p) })),
+      problems.map((p) => ({
+        line,
+        ...(eventId === undefined ? {} : { eventId }),
+        message: decodeMessage(p),
+      })),
 
     event: (e, line) => {
       const w: Where = { ...(line === undefined ? {} : { line }), position: e.position, eventId: e.id }
@@ -413,7 +429,8 @@ const run = async (args: readonly string[], io: CliIO): Promise<number> => {
       'verify: --manifest is not supported yet: this release checks the history itself (codecs, order, rules, hash links). Run it without --manifest.',
     )
   const [file, extra] = p.positionals
-  if (extra !== undefined) throw usageError(`verify: unexpected argument "${extra}". Try 'soutien verify --help'.`)
+  if (extra !== undefined)
+    throw usageError(`verify: unexpected argument "${extra}". Try 'soutien verify --help'.`)
   const storeSpec = stringOpt(p, 'store')
   // Validates the arguments and the file (missing, directory) the same way every command does.
   const source = openHistory('verify', file, storeSpec, io)

@@ -170,13 +170,21 @@ export const renderWhatIfTable = (w: WhatIf): string => {
     `Tickets opened from ${w.period.from ?? 'the beginning'} to ${w.period.to ?? 'now'} (end excluded), as of ${w.asOf ?? '—'}.`,
   )
   out.push(
-    "Actual: each ticket judged by the policy in force when it was opened. Δ: what-if minus actual, in percentage points.",
+    'Actual: each ticket judged by the policy in force when it was opened. Δ: what-if minus actual, in percentage points.',
   )
   const c = w.comparison
   out.push('', 'Overall', renderTable(HEADERS, [row('all', c.overall)], RIGHT))
   for (const [name, title] of GROUPINGS) {
     const entries = Object.entries(c.groups[name])
-    out.push('', `By ${title}`, renderTable(HEADERS, entries.map(([k, g]) => row(k, g)), RIGHT))
+    out.push(
+      '',
+      `By ${title}`,
+      renderTable(
+        HEADERS,
+        entries.map(([k, g]) => row(k, g)),
+        RIGHT,
+      ),
+    )
   }
   out.push('', 'Major incidents (bulletin commitment)')
   if (c.majorIncidents.length === 0) out.push('  (none declared in the period)')
@@ -234,7 +242,9 @@ const run = async (args: readonly string[], io: CliIO): Promise<number> => {
     throw usageError(`what-if: unexpected argument "${extra}". Try 'soutien what-if --help'.`)
   const policyFile = stringOpt(p, 'policy')
   if (policyFile === undefined)
-    throw usageError("what-if: --policy is required: the policy to try (a JSON file). Try 'soutien what-if --help'.")
+    throw usageError(
+      "what-if: --policy is required: the policy to try (a JSON file). Try 'soutien what-if --help'.",
+    )
   const period = periodOptions('what-if', p)
   const format = oneOf('what-if', p, 'format', ['table', 'json'] as const, 'table')
   const source = openHistory('what-if', file, stringOpt(p, 'store'), io)

@@ -64,7 +64,7 @@ section p.note{margin:0 0 10px;color:var(--muted);font-size:13px}
 table{border-collapse:collapse;width:100%;font-size:12.5px;margin-top:6px}
 th,td{padding:5px 7px;border-bottom:1px solid var(--line);text-align:right;white-space:nowrap}
 th{color:var(--muted);font-weight:600;font-size:12px;white-space:normal;vertical-align:bottom}
-th:first-child,td:first-child{text-align:left}
+th:first-child,td:first-child{text-align:left;white-space:normal;min-width:120px}
 tbody tr:hover{background:#f9fafb}
 .badge{display:inline-block;color:#fff;border-radius:999px;padding:1px 9px;font-size:12px;font-weight:600}
 .scroll{overflow-x:auto}
@@ -104,7 +104,8 @@ const weeklyCompliance = (
   th: QualityThresholds,
 ): string => {
   const keys = Object.keys(byKey)
-  if (series.weeks.length === 0 || keys.length === 0) return `<p class="empty">No clock stopped in the period.</p>`
+  if (series.weeks.length === 0 || keys.length === 0)
+    return `<p class="empty">No clock stopped in the period.</p>`
   const lines = keys.map((k, i) => {
     const points = byKey[k] ?? []
     return {
@@ -127,7 +128,11 @@ const weeklyCompliance = (
   )
 }
 
-const groupTable = (title: string, groups: Readonly<Record<string, GroupQuality>>, name: (k: string) => string) => {
+const groupTable = (
+  title: string,
+  groups: Readonly<Record<string, GroupQuality>>,
+  name: (k: string) => string,
+) => {
   const rows = Object.entries(groups)
   if (rows.length === 0) return `<p class="empty">No ticket in the period.</p>`
   const head = [
@@ -200,7 +205,9 @@ export const renderReportHtml = (input: HtmlReportInput): string => {
     kpi('Median response', hoursMinutes(o.medianResponseMinutes), 'business h:mm'),
     kpi(
       'Satisfaction',
-      o.satisfaction.mean === null ? '—' : `${o.satisfaction.mean.toFixed(2)}<small style="font-size:13px;color:#6b7280"> / 5</small>`,
+      o.satisfaction.mean === null
+        ? '—'
+        : `${o.satisfaction.mean.toFixed(2)}<small style="font-size:13px;color:#6b7280"> / 5</small>`,
       `${o.satisfaction.responses} answer${o.satisfaction.responses === 1 ? '' : 's'}`,
     ),
     kpi('Backlog', String(s.backlog.total), `unresolved at ${day(s.backlog.at)}`),
@@ -225,10 +232,14 @@ export const renderReportHtml = (input: HtmlReportInput): string => {
       color,
       values: pts.map((p) => p.rate),
       tips: pts.map(
-        (p, w) => `${name}, ${series.weeks[w]?.label ?? ''}: ${percent(p.rate)} — ${p.met} met of ${p.met + p.breached}`,
+        (p, w) =>
+          `${name}, ${series.weeks[w]?.label ?? ''}: ${percent(p.rate)} — ${p.met} met of ${p.met + p.breached}`,
       ),
     })
-    const lines = [mk('Response', colorAt(0), overall.response), mk('Resolution', colorAt(1), overall.resolution)]
+    const lines = [
+      mk('Response', colorAt(0), overall.response),
+      mk('Resolution', colorAt(1), overall.resolution),
+    ]
     out.push(
       lineChart({
         label: 'Response and resolution compliance per week',
@@ -252,7 +263,13 @@ export const renderReportHtml = (input: HtmlReportInput): string => {
   out.push(
     '<section><h2>Response compliance per workstation type</h2>',
     '<p class="note">Per ISO week of opening. Quality is qualified per workstation type (domain.md §6).</p>',
-    weeklyCompliance('Response compliance per workstation type and week', series, series.responseByWorkstationType, label, th),
+    weeklyCompliance(
+      'Response compliance per workstation type and week',
+      series,
+      series.responseByWorkstationType,
+      label,
+      th,
+    ),
     '</section>',
     '<section><h2>Response compliance per site</h2>',
     '<p class="note">Per ISO week of opening; each site is judged on its own support hours.</p>',
@@ -337,7 +354,11 @@ export const renderReportHtml = (input: HtmlReportInput): string => {
   // ---- backlog
   const b = s.backlog
   const statusColors = ['#0b5cad', '#56B4E9', '#E69F00', '#CC79A7']
-  const statuses = Object.entries(b.byStatus).map(([k, v], i) => ({ label: k, value: v, color: statusColors[i % 4]! }))
+  const statuses = Object.entries(b.byStatus).map(([k, v], i) => ({
+    label: k,
+    value: v,
+    color: statusColors[i % 4]!,
+  }))
   out.push(
     '<section><h2>Backlog</h2>',
     `<p class="note">Tickets neither resolved nor closed at ${esc(when(b.at))}, whatever their opening date: ${b.total}.${b.oldest === null ? '' : ` Oldest: ${esc(b.oldest.ticketId)}, opened ${esc(when(b.oldest.openedAt))} (${b.oldest.ageDays.toFixed(1)} days).`}</p>`,
@@ -368,7 +389,8 @@ export const renderReportHtml = (input: HtmlReportInput): string => {
     '<section><h2>Major incidents against the 24-hour commitment</h2>',
     '<p class="note">Elapsed time (not business time) from the declaration to the first bulletin; dashed line: the bulletin target. Staff must be alerted immediately (target 0).</p>',
   )
-  if (s.majorIncidents.length === 0) out.push('<p class="empty">No major incident declared in the period.</p>')
+  if (s.majorIncidents.length === 0)
+    out.push('<p class="empty">No major incident declared in the period.</p>')
   else {
     const target = Math.max(...s.majorIncidents.map((m) => m.bulletinTargetMinutes)) / 60
     out.push(
@@ -378,7 +400,12 @@ export const renderReportHtml = (input: HtmlReportInput): string => {
         bars: s.majorIncidents.map((m) => ({
           label: m.incidentId,
           value: m.bulletinElapsedMinutes === null ? null : m.bulletinElapsedMinutes / 60,
-          color: m.status === 'met' ? STATUS_COLORS.good : m.status === 'breached' ? STATUS_COLORS.bad : STATUS_COLORS.pending,
+          color:
+            m.status === 'met'
+              ? STATUS_COLORS.good
+              : m.status === 'breached'
+                ? STATUS_COLORS.bad
+                : STATUS_COLORS.pending,
           text:
             m.bulletinElapsedMinutes === null
               ? `${m.status}: no bulletin yet`

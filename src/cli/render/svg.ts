@@ -7,7 +7,12 @@
 
 /** Escape text for XML/HTML content and attribute values. */
 export const esc = (s: string): string =>
-  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;')
+  s
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&#39;')
 
 /** Distinct, colour-blind-friendly hues (Okabe–Ito, then Tableau), for series. */
 export const PALETTE = [
@@ -106,14 +111,18 @@ export const lineChart = (spec: LineChartSpec): string => {
   const every = Math.max(1, Math.ceil(count / 12))
   spec.x.forEach((label, i) => {
     if (i % every !== 0 && i !== count - 1) return
-    out.push(`<text x="${n(xAt(i))}" y="${H - bottom + 18}" class="axis" text-anchor="middle">${esc(label)}</text>`)
+    out.push(
+      `<text x="${n(xAt(i))}" y="${H - bottom + 18}" class="axis" text-anchor="middle">${esc(label)}</text>`,
+    )
   })
   out.push(`<line x1="${left}" x2="${left + pw}" y1="${top + ph}" y2="${top + ph}" class="axis-line"/>`)
   for (const s of spec.series) {
     let run: string[] = []
     const flush = () => {
       if (run.length > 1)
-        out.push(`<polyline points="${run.join(' ')}" fill="none" stroke="${s.color}" stroke-width="2.2" stroke-linejoin="round"/>`)
+        out.push(
+          `<polyline points="${run.join(' ')}" fill="none" stroke="${s.color}" stroke-width="2.2" stroke-linejoin="round"/>`,
+        )
       run = []
     }
     s.values.forEach((v, i) => {

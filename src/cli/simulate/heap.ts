@@ -16,7 +16,9 @@ export const createHeap = <T>() => {
     while (i > 0) {
       const p = (i - 1) >> 1
       if (!less(xs[i]!, xs[p]!)) break
-      ;[xs[i], xs[p]] = [xs[p]!, xs[i]!]
+      const up = xs[p]!
+      xs[p] = xs[i]!
+      xs[i] = up
       i = p
     }
   }
@@ -33,7 +35,9 @@ export const createHeap = <T>() => {
         if (l < xs.length && less(xs[l]!, xs[m]!)) m = l
         if (r < xs.length && less(xs[r]!, xs[m]!)) m = r
         if (m === i) break
-        ;[xs[i], xs[m]] = [xs[m]!, xs[i]!]
+        const down = xs[m]!
+        xs[m] = xs[i]!
+        xs[i] = down
         i = m
       }
     }

@@ -27,23 +27,39 @@ export const createSimulationStore = (sink: (e: RecordedEvent) => void): Simulat
   return {
     append: (stream, events, expected) => async () => {
       const existing = streams.get(stream) ?? []
-      const check = checkExpected(
-        stream,
-        existing.map((e) => e.id),
-        events,
-        expected,
-      )
+      // The handler's usual case, the expected revision holding, needs no list of ids.
+      const holds = expected === existing.length - 1 || (expected === 'no-stream' && existing.length === 0)
+      const check = holds
+        ? ({ kind: 'go' } as const)
+        : checkExpected(
+            stream,
+            existing.map((e) => e.id),
+            events,
+            expected,
+          )
       if (check.kind === 'conflict') return E.left(check.error)
       if (check.kind === 'replay')
         return E.right({
           nextExpectedRevision: existing.length - 1,
           position: existing[check.lastRevision]!.position,
         })
-      if (new Set(events.map((e) => e.id)).size !== events.length)
+      if (events.length > 1 && new Set(events.map((e) => e.id)).size !== events.length)
         return E.left(invalidEvent('the same event id appears twice in one append'))
       const arr = streams.get(stream) ?? []
       for (const e of events) {
-        const rec = { ...e, stream, revision: arr.length, position: next++ } as RecordedEvent
+        // Key by key: a spread followed by new keys is slow on Node 20 (see src/commands/engine.ts).
+        const rec = {
+          id: e.id,
+          stream,
+          revision: arr.length,
+          position: next++,
+          type: e.type,
+          version: e.version,
+          at: e.at,
+          actor: e.actor,
+          data: e.data,
+          meta: e.meta,
+        } as RecordedEvent
         arr.push(rec)
         log.push(rec)
         sink(rec)

@@ -1,0 +1,366 @@
+/**
+ * `npm run bench`: every figure of issue 6 with its target, printed as a table
+ * and written to bench/results.json. See bench/README.md.
+ *
+ *   npm run bench                       # the full run (a few minutes)
+ *   npm run bench -- --size smoke       # tiny sizes, no meaningful figures (test/bench.smoke.test.ts)
+ *   npm run bench -- --only replay,commands --out /tmp/r.json
+ *
+ * Each measurement runs in a child process (bench/child.ts), so that figures
+ * do not inherit each other's heap, JIT state or peak RSS.
+ */
+import { execFileSync } from 'node:child_process'
+import { writeFileSync } from 'node:fs'
+import { cpus, freemem, loadavg, totalmem } from 'node:os'
+import { join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
+import { benchDir, replicatedHistory, simulateHistory } from './histories.js'
+import { BENCH_DIR, figureOf, type Row, renderTable, runChild, targetMet } from './lib.js'
+import {
+  CALENDAR_SPANS,
+  type CalendarRates,
+  type CommandBench,
+  type FloorAndReplay,
+  type ReplayMemory,
+  type SimulationRun,
+} from './tasks.js'
+
+export interface BenchSizes {
+  /** Tickets of the simulated stretch that the replay histories replicate. */
+  readonly baseTickets: number
+  /** Events of the history that floor and replay read. */
+  readonly replayEvents: number
+  readonly replayRuns: number
+  /** Events of the two histories whose replay's peak RSS is compared. */
+  readonly memoryEvents: readonly [number, number]
+  readonly memoryRuns: number
+  readonly commandRounds: number
+  readonly memoryTicketsPerRound: number
+  readonly sqliteTicketsPerRound: number
+  readonly prefill: readonly [number, number]
+  readonly calendarMs: number
+  readonly calendarRuns: number
+  readonly simulationTickets: number
+  readonly simulationRuns: number
+}
+
+export const SIZES: Readonly<Record<'full' | 'smoke', BenchSizes>> = {
+  full: {
+    baseTickets: 10_000,
+    replayEvents: 1_000_000,
+    replayRuns: 3,
+    memoryEvents: [1_000_000, 5_000_000],
+    memoryRuns: 3,
+    commandRounds: 5,
+    memoryTicketsPerRound: 2_000,
+    sqliteTicketsPerRound: 300,
+    prefill: [1_000, 100_000],
+    calendarMs: 500,
+    calendarRuns: 3,
+    simulationTickets: 20_000,
+    simulationRuns: 3,
+  },
+  smoke: {
+    baseTickets: 60,
+    replayEvents: 2_000,
+    replayRuns: 1,
+    memoryEvents: [1_000, 3_000],
+    memoryRuns: 1,
+    commandRounds: 1,
+    memoryTicketsPerRound: 20,
+    sqliteTicketsPerRound: 5,
+    prefill: [10, 100],
+    calendarMs: 5,
+    calendarRuns: 1,
+    simulationTickets: 60,
+    simulationRuns: 1,
+  },
+}
+
+export const SECTIONS = ['replay', 'memory', 'commands', 'calendar', 'simulation'] as const
+export type Section = (typeof SECTIONS)[number]
+
+export interface BenchOptions {
+  readonly size: 'full' | 'smoke'
+  readonly only?: readonly Section[]
+  /** Where results.json goes (default bench/results.json). */
+  readonly out?: string
+  readonly log?: (line: string) => void
+}
+
+export interface BenchResults {
+  readonly startedAt: string
+  readonly seconds: number
+  readonly size: 'full' | 'smoke'
+  readonly machine: Readonly<Record<string, unknown>>
+  readonly rows: readonly (Row & { readonly met?: boolean })[]
+  readonly details: Readonly<Record<string, unknown>>
+}
+
+const machine = () => {
+  const cpu = cpus()
+  return {
+    cpus: cpu.length,
+    cpuModel: cpu[0]?.model ?? 'unknown',
+    memoryGB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
+    freeMemoryGB: Math.round((freemem() / 2 ** 30) * 10) / 10,
+    node: process.version,
+    platform: `${process.platform} ${process.arch}`,
+    loadAverage: loadavg().map((x) => Math.round(x * 100) / 100),
+  }
+}
+
+const fsOf = (dir: string): string => {
+  try {
+    return execFileSync('df', ['-T', dir], { encoding: 'utf8' }).split('\n')[1]?.split(/\s+/)[1] ?? 'unknown'
+  } catch {
+    return 'unknown'
+  }
+}
+
+export const runBench = async (options: BenchOptions): Promise<BenchResults> => {
+  const sizes = SIZES[options.size]
+  const log = options.log ?? ((l: string) => process.stderr.write(`${l}\n`))
+  const wanted = (s: Section) => options.only === undefined || options.only.includes(s)
+  const started = performance.now()
+  const startedAt = new Date().toISOString()
+  const rows: Row[] = []
+  const details: Record<string, unknown> = { sizes, benchDir: benchDir(), fileSystem: fsOf(benchDir()) }
+  const loads: number[][] = [loadavg()]
+
+  // ---- the histories
+  let base: string | undefined
+  const baseHistory = async () => {
+    if (base !== undefined) return base
+    const path = join(benchDir(), `base-${sizes.baseTickets}.ndjson`)
+    log(`simulating ${sizes.baseTickets} tickets for the replay histories…`)
+    const sim = await simulateHistory(path, sizes.baseTickets)
+    details.baseHistory = sim
+    base = path
+    return path
+  }
+
+  // ---- 1 and 2: floor and replay on the same file, in the same process
+  if (wanted('replay')) {
+    const h = replicatedHistory(await baseHistory(), sizes.replayEvents)
+    log(`floor and replay: ${h.events} events, ${sizes.replayRuns} runs each…`)
+    const r = await runChild<FloorAndReplay>('floorAndReplay', { file: h.path, runs: sizes.replayRuns })
+    details.replay = { file: h.path, ...r }
+    const floor = figureOf(r.floor)
+    const replay = figureOf(r.replay)
+    rows.push(
+      { key: 'floor.eventsPerSecond', label: 'floor: split + JSON.parse', unit: 'events/s', figure: floor },
+      {
+        key: 'replay.eventsPerSecond',
+        label: 'replay (soutien report path)',
+        unit: 'events/s',
+        figure: replay,
+        target: { op: '>=', bound: 250_000 },
+      },
+      {
+        key: 'replay.ratioToFloor',
+        label: 'replay ÷ floor (same file, same run)',
+        unit: '×',
+        figure: figureOf(r.replay.map((x, i) => x / r.floor[i]!)),
+        target: { op: '>=', bound: 0.6 },
+      },
+    )
+    loads.push(loadavg())
+  }
+
+  // ---- 4: peak RSS of a replay, small and large history
+  if (wanted('memory')) {
+    const peaks: number[][] = []
+    for (const n of sizes.memoryEvents) {
+      const h = replicatedHistory(await baseHistory(), n)
+      log(`peak RSS of a replay of ${h.events} events, ${sizes.memoryRuns} runs…`)
+      const runs: ReplayMemory[] = []
+      for (let i = 0; i < sizes.memoryRuns; i++) runs.push(await runChild<ReplayMemory>('replayMemory', { file: h.path }))
+      details[`memory${n}`] = { file: h.path, runs }
+      peaks.push(runs.map((r) => r.maxRssMB))
+      rows.push({
+        key: `memory.peakRssMB.${n}`,
+        label: `peak RSS, replay of ${h.events.toLocaleString('en-US')} events`,
+        unit: 'MB',
+        figure: figureOf(runs.map((r) => r.maxRssMB)),
+        ...(n === sizes.memoryEvents[1] ? { target: { op: '<=', bound: 512 } as const } : {}),
+      })
+    }
+    const [small, large] = peaks
+    if (small !== undefined && large !== undefined)
+      rows.push({
+        key: 'memory.ratio',
+        label: `peak RSS ratio, ${sizes.memoryEvents[1].toLocaleString('en-US')} ÷ ${sizes.memoryEvents[0].toLocaleString('en-US')} events`,
+        unit: '×',
+        figure: figureOf(large.map((l, i) => l / small[i]!)),
+        target: { op: '<=', bound: 1.5 },
+      })
+    loads.push(loadavg())
+  }
+
+  // ---- 3: the command handler
+  if (wanted('commands')) {
+    const run = async (store: 'memory' | 'sqlite', prefill: number, ticketsPerRound: number) => {
+      log(`commands on ${store}, ${prefill} tickets stored, ${sizes.commandRounds} rounds of ${ticketsPerRound} tickets…`)
+      const r = await runChild<CommandBench>('commands', {
+        store,
+        prefill,
+        ticketsPerRound,
+        // One more round than counted: the first warms the JIT up.
+        rounds: sizes.commandRounds + 1,
+      })
+      const counted = r.rounds.length > 1 ? r.rounds.slice(1) : r.rounds
+      details[`commands.${store}.${prefill}`] = r
+      return counted
+    }
+    const [few, many] = sizes.prefill
+    const memFew = await run('memory', few, sizes.memoryTicketsPerRound)
+    const memMany = await run('memory', many, sizes.memoryTicketsPerRound)
+    const sqlite = await run('sqlite', few, sizes.sqliteTicketsPerRound)
+    const per = (rs: readonly { perSecond: number }[]) => figureOf(rs.map((r) => r.perSecond))
+    rows.push(
+      {
+        key: `commands.memory.${few}.perSecond`,
+        label: `commands, in memory, ${few.toLocaleString('en-US')} tickets stored`,
+        unit: 'commands/s',
+        figure: per(memFew),
+        target: { op: '>=', bound: 30_000 },
+      },
+      {
+        key: `commands.memory.${many}.perSecond`,
+        label: `commands, in memory, ${many.toLocaleString('en-US')} tickets stored`,
+        unit: 'commands/s',
+        figure: per(memMany),
+        target: { op: '>=', bound: 30_000 },
+      },
+      {
+        key: 'commands.memory.sizeRatio',
+        label: `in memory: ${many.toLocaleString('en-US')} ÷ ${few.toLocaleString('en-US')} tickets stored`,
+        unit: '×',
+        figure: figureOf(memMany.map((r, i) => r.perSecond / (memFew[i] ?? memFew[0]!).perSecond)),
+        target: { op: '>=', bound: 0.9 },
+        note: 'round i with many tickets stored over round i with few; "as fast" read as within 10 %',
+      },
+      {
+        key: 'commands.memory.p50ms',
+        label: 'in memory: p50 latency',
+        unit: 'ms',
+        figure: figureOf(memFew.map((r) => r.p50ms)),
+      },
+      {
+        key: 'commands.memory.p99ms',
+        label: 'in memory: p99 latency',
+        unit: 'ms',
+        figure: figureOf(memFew.map((r) => r.p99ms)),
+      },
+      {
+        key: 'commands.sqlite.perSecond',
+        label: 'commands, SQLite (WAL, synchronous FULL)',
+        unit: 'commands/s',
+        figure: per(sqlite),
+        target: { op: '>=', bound: 3_000 },
+      },
+      {
+        key: 'commands.sqlite.p50ms',
+        label: 'SQLite: p50 latency',
+        unit: 'ms',
+        figure: figureOf(sqlite.map((r) => r.p50ms)),
+      },
+      {
+        key: 'commands.sqlite.p99ms',
+        label: 'SQLite: p99 latency',
+        unit: 'ms',
+        figure: figureOf(sqlite.map((r) => r.p99ms)),
+        target: { op: '<=', bound: 5 },
+      },
+    )
+    loads.push(loadavg())
+  }
+
+  // ---- 5: the calendar
+  if (wanted('calendar')) {
+    log(`calendar: ${sizes.calendarRuns} runs…`)
+    const runs: CalendarRates[] = []
+    for (let i = 0; i < sizes.calendarRuns; i++)
+      runs.push(await runChild<CalendarRates>('calendar', { minMs: sizes.calendarMs }))
+    details.calendar = runs
+    for (const span of CALENDAR_SPANS) {
+      const upTo5 = span.key !== '90bd'
+      rows.push({
+        key: `calendar.addBusinessTime.${span.key}`,
+        label: `addBusinessTime, ${span.label}`,
+        unit: 'calls/s',
+        figure: figureOf(runs.map((r) => r.add[span.key]!)),
+        ...(upTo5 ? { target: { op: '>=', bound: 500_000 } as const } : {}),
+      })
+    }
+    for (const span of CALENDAR_SPANS)
+      rows.push({
+        key: `calendar.businessTime.${span.key}`,
+        label: `businessTime, ${span.label}`,
+        unit: 'calls/s',
+        figure: figureOf(runs.map((r) => r.between[span.key]!)),
+      })
+    loads.push(loadavg())
+  }
+
+  // ---- 6: the simulation
+  if (wanted('simulation')) {
+    log(`simulation: ${sizes.simulationTickets} tickets, ${sizes.simulationRuns} runs…`)
+    const runs: SimulationRun[] = []
+    for (let i = 0; i < sizes.simulationRuns; i++)
+      runs.push(await runChild<SimulationRun>('simulation', { tickets: sizes.simulationTickets, seed: 7 + i }))
+    details.simulation = runs
+    rows.push({
+      key: 'simulation.ticketsPerSecond',
+      label: `simulate --tickets ${sizes.simulationTickets.toLocaleString('en-US')}`,
+      unit: 'tickets/s',
+      figure: figureOf(runs.map((r) => r.ticketsPerSecond)),
+      target: { op: '>=', bound: 20_000 },
+    })
+    loads.push(loadavg())
+  }
+
+  details.loadAverages = loads.map((l) => l.map((x) => Math.round(x * 100) / 100))
+  const results: BenchResults = {
+    startedAt,
+    seconds: Math.round((performance.now() - started) / 100) / 10,
+    size: options.size,
+    machine: machine(),
+    rows: rows.map((r) => {
+      const met = targetMet(r)
+      return met === undefined ? r : { ...r, met }
+    }),
+    details,
+  }
+  writeFileSync(options.out ?? join(BENCH_DIR, 'results.json'), `${JSON.stringify(results, null, 2)}\n`)
+  return results
+}
+
+const main = async () => {
+  const { values } = parseArgs({
+    options: {
+      size: { type: 'string', default: 'full' },
+      only: { type: 'string' },
+      out: { type: 'string' },
+    },
+  })
+  const size = values.size
+  if (size !== 'full' && size !== 'smoke') throw new Error(`--size must be full or smoke, not ${size}`)
+  const only = values.only?.split(',').map((s) => s.trim())
+  for (const s of only ?? [])
+    if (!(SECTIONS as readonly string[]).includes(s))
+      throw new Error(`--only: unknown section ${s} (${SECTIONS.join(', ')})`)
+  const r = await runBench({
+    size,
+    ...(only === undefined ? {} : { only: only as Section[] }),
+    ...(values.out === undefined ? {} : { out: values.out }),
+  })
+  const m = r.machine
+  process.stdout.write(
+    `\n${renderTable(r.rows)}\n\n${m.cpus} × ${m.cpuModel}, ${m.memoryGB} GB, Node ${m.node}; load average ${(m.loadAverage as number[]).join(' ')}; ${r.seconds} s\nresults: ${values.out ?? join(BENCH_DIR, 'results.json')}\n`,
+  )
+}
+
+if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === resolve(process.argv[1])) await main()

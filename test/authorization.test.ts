@@ -13,9 +13,9 @@ import { readFileSync } from 'node:fs'
 import * as E from 'fp-ts/lib/Either.js'
 import { describe, expect, it } from 'vitest'
 import { COMMAND_TYPES } from '../src/commands/codecs.js'
-import { commandCategory } from '../src/commands/routing.js'
 import type { CommandHandler } from '../src/commands/engine.js'
 import { createCommandHandler } from '../src/commands/handler.js'
+import { commandCategory } from '../src/commands/routing.js'
 import { type Duration, instantMs, type LocalDate, toInstant } from '../src/domain/codec.js'
 import type { Command, CommandType, OrganizationCommand } from '../src/domain/commands.js'
 import { type EventToAppend, ORGANIZATION_STREAM } from '../src/domain/envelope.js'
@@ -216,7 +216,12 @@ const ARTICLE: Command = {
 const ORG_SCENARIOS: Readonly<Record<OrganizationCommand['type'], Scenario>> = {
   RegisterSite: {
     setup: () => [],
-    command: () => ({ type: 'RegisterSite', siteId: 'site-nantes', name: 'Nantes', timeZone: 'Europe/Paris' }),
+    command: () => ({
+      type: 'RegisterSite',
+      siteId: 'site-nantes',
+      name: 'Nantes',
+      timeZone: 'Europe/Paris',
+    }),
   },
   SetSupportHours: {
     setup: () => [],

@@ -22,6 +22,7 @@ import type { OrganizationEvent, TicketEvent } from '../src/domain/events.js'
 import { organizationAsOf } from '../src/domain/organization.js'
 import { checkTicketHistory } from '../src/domain/ticket-rules.js'
 import type { Actor } from '../src/domain/vocabulary.js'
+import { linesOf as chainedLines, chainHistory } from './support/chained.js'
 import { POLICY, sampleEvents, sampleLines, sampleNdjson } from './support/cli-history.js'
 
 interface Run {
@@ -673,30 +674,60 @@ describe('soutien verify', () => {
     expect(cut.problems).toEqual([expect.stringMatching(new RegExp(`^line ${declared} .*StaffNotAlerted`))])
   })
 
-  it('checks hash chain links where events carry hashes', async () => {
-    const chained = (breakAt?: number) =>
-      sampleLines().map((l, i) => {
-        const o = JSON.parse(l)
-        const same = sampleEvents().filter((e, j) => j < i && e.stream === o.stream)
-        o.meta = { hash: `h-${i}`, ...(same.length === 0 ? {} : { prevHash: `h-${same.at(-1)!.position}` }) }
-        if (i === breakAt) o.meta.prevHash = 'h-forged'
-        return JSON.stringify(o)
-      })
-    const ok = await cli(['verify', file('chained.ndjson', `${chained().join('\n')}\n`)])
-    expect(ok.code).toBe(0)
-    expect(ok.stdout).toContain('hash chain: links checked')
-    const broken = await cli(['verify', file('forged.ndjson', `${chained(20).join('\n')}\n`)])
-    expect(broken.code).toBe(1)
-    expect(broken.stdout).toMatch(
-      /^line 21 \(event evt-20\): meta\.prevHash: h-forged is not the previous event's hash h-18/,
+  it('checks the hash chain where events carry hashes, against a manifest when given', async () => {
+    const sealed = chainedLines(chainHistory(sampleEvents()))
+    const chained = file('chained.ndjson', `${sealed.join('\n')}\n`)
+    const ok = await cli(['verify', chained])
+    expect([ok.code, ok.stdout]).toEqual([
+      0,
+      '46 events, 0 problems (7 streams; hash chain: 7 streams chained)\n',
+    ])
+    // A field changed after the fact: the event no longer matches its own hash.
+    const altered = sealed.map((l, i) => (i === 20 ? l.replace('Profile rebuilt.', 'Profile deleted.') : l))
+    const a = await cli(['verify', file('altered.ndjson', `${altered.join('\n')}\n`)])
+    expect(a.code).toBe(1)
+    expect(a.stdout).toMatch(/^line 21 \(event evt-20\): hash chain: altered: ticket-T-1: revision 4 \(event evt-20, line 21\) was altered after it was written/)
+    expect(a.stdout).toMatch(/hash chain: 6 streams chained, 1 broken\)\n$/)
+    // The end of a stream cut off is only seen against the stream-head manifest (export --manifest).
+    const db = join(dir, 'chained.db')
+    expect((await cli(['import', chained, '--store', db])).code).toBe(0)
+    const heads = join(dir, 'heads.json')
+    const exported = join(dir, 'exported.ndjson')
+    expect((await cli(['export', '--store', db, '--out', exported, '--manifest', heads])).code).toBe(0)
+    const withManifest = await cli(['verify', exported, '--manifest', heads])
+    expect(withManifest.code).toBe(0)
+    expect(withManifest.stdout).toMatch(/; manifest: 7 stream heads checked\)\n$/)
+    const cut = file('cut.ndjson', `${sealed.slice(0, -1).join('\n')}\n`)
+    expect((await cli(['verify', cut])).code).toBe(0)
+    const t = await cli(['verify', cut, '--manifest', heads])
+    expect(t.code).toBe(1)
+    expect(t.stdout).toMatch(
+      /^end of history: hash chain: truncated: ticket-T-4: the manifest records it up to revision 0/,
     )
   })
 
-  it('reads standard input and stores, refuses a manifest and bad arguments', async () => {
+  it('refuses a manifest it cannot read', async () => {
+    const missing = await cli(['verify', history, '--manifest', join(dir, 'no-heads.json')])
+    expect([missing.code, missing.stderr]).toEqual([
+      1,
+      expect.stringMatching(/cannot read manifest .*no such file/),
+    ])
+    const bad = file(
+      'bad-heads.json',
+      json({ format: 'soutien-stream-heads', version: 1, events: 1, streams: [{ stream: 'x' }] }),
+    )
+    const b = await cli(['verify', history, '--manifest', bad])
+    expect(b.code).toBe(1)
+    expect(b.stderr).toMatch(
+      /manifest .*bad-heads\.json: not a stream-head manifest: streams\.0\.revision: missing required field/,
+    )
+  })
+
+  it('reads standard input and stores, and refuses bad arguments', async () => {
     const r = await cli(['verify', '-'], sampleNdjson())
     expect(r.code).toBe(0)
-    const m = await cli(['verify', history, '--manifest', 'm.json'])
-    expect([m.code, m.stderr]).toEqual([2, expect.stringMatching(/--manifest is not supported yet/)])
+    const two = await cli(['verify', history, 'other.ndjson'])
+    expect([two.code, two.stderr]).toEqual([2, expect.stringMatching(/unexpected argument "other\.ndjson"/)])
     const missing = await cli(['verify', join(dir, 'absent.ndjson')])
     expect(missing.code).toBe(1)
     const db = join(dir, 'verify.db')

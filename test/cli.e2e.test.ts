@@ -3,16 +3,32 @@
  * a child process): simulate → verify (clean) → report (every format) → sla →
  * trace → what-if; one corrupted copy per kind of corruption, which verify
  * must refuse naming the right line; usage errors exit 2; pipes behave.
+ *
+ * The build is private to this test (`npm run build` with another output
+ * directory, beside a copy of bin/soutien.js): another build of dist/ running
+ * at the same time, a developer's or another test's, cannot pull files from
+ * under the processes started here.
  */
 import { spawn, spawnSync } from 'node:child_process'
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { POLICY } from './support/cli-history.js'
 
 const ROOT = resolve(import.meta.dirname, '..')
-const BIN = join(ROOT, 'bin', 'soutien.js')
+/** The private build: <BUILD>/bin/soutien.js runs <BUILD>/dist/src/cli/run.js, as in the package. */
+const BUILD = mkdtempSync(join(tmpdir(), 'soutien-e2e-build-'))
+const BIN = join(BUILD, 'bin', 'soutien.js')
 
 interface Run {
   readonly status: number | null
@@ -77,8 +93,16 @@ const indexOf = (match: (e: Wire, i: number) => boolean): number => {
 beforeAll(() => {
   // Build once, as `npm run build` does (other modules still in progress may
   // report type errors; what matters is that the CLI was emitted).
-  spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, encoding: 'utf8', shell: false })
-  if (!existsSync(join(ROOT, 'dist', 'src', 'cli', 'run.js'))) throw new Error('the CLI was not built')
+  spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json', '--outDir', join(BUILD, 'dist')], {
+    cwd: ROOT,
+    encoding: 'utf8',
+  })
+  if (!existsSync(join(BUILD, 'dist', 'src', 'cli', 'run.js'))) throw new Error('the CLI was not built')
+  // What the package provides around dist/: its type (ES modules), its dependencies, its bin.
+  writeFileSync(join(BUILD, 'package.json'), JSON.stringify({ name: 'soutien', type: 'module' }))
+  symlinkSync(join(ROOT, 'node_modules'), join(BUILD, 'node_modules'), 'dir')
+  mkdirSync(join(BUILD, 'bin'))
+  copyFileSync(join(ROOT, 'bin', 'soutien.js'), BIN)
   dir = mkdtempSync(join(tmpdir(), 'soutien-e2e-'))
   sim = join(dir, 'sim.ndjson')
   const r = soutien(['simulate', '--seed', '7', '--tickets', '150', '--out', sim])
@@ -87,6 +111,9 @@ beforeAll(() => {
 }, 180_000)
 afterAll(() => {
   if (dir !== undefined) rmSync(dir, { recursive: true, force: true })
+  // The link first, on its own: removing the build must never reach the repository's node_modules.
+  rmSync(join(BUILD, 'node_modules'), { force: true })
+  rmSync(BUILD, { recursive: true, force: true })
 })
 
 describe('the analyst and auditor path on a simulated history', () => {
@@ -95,24 +122,28 @@ describe('the analyst and auditor path on a simulated history', () => {
     expect(r.stderr).toBe('')
     expect(r.status).toBe(0)
     expect(r.stdout).toMatch(
-      new RegExp(`^${lines.length} events, 0 problems \\(\\d+ streams; hash chain: unchained\\)\\n$`),
+      // The simulator records through the command handler, which seals every event.
+      new RegExp(
+        `^${lines.length} events, 0 problems \\((\\d+) streams; hash chain: \\1 streams chained\\)\\n$`,
+      ),
     )
   })
 
-  it('report in every format', () => {
-    const table = soutien(['report', sim])
-    expect(table.status).toBe(0)
-    expect(table.stdout).toContain('By workstation type')
-    const json = soutien(['report', sim, '--format', 'json'])
-    const s = JSON.parse(json.stdout)
-    expect(s.overall.tickets).toBe(150)
-    const csv = soutien(['report', sim, '--format', 'csv'])
-    expect(csv.stdout.split('\n')[1]).toMatch(/^overall,,150,/)
+  it('report in every format', async () => {
     const html = join(dir, 'report.html')
-    const h = soutien(['report', sim, '--format', 'html', '--out', html])
-    expect([h.status, h.stdout]).toEqual([0, `report written to ${html}\n`])
+    const [table, json, csv, h] = await Promise.all([
+      soutienAsync(['report', sim]),
+      soutienAsync(['report', sim, '--format', 'json']),
+      soutienAsync(['report', sim, '--format', 'csv']),
+      soutienAsync(['report', sim, '--format', 'html', '--out', html]),
+    ])
+    for (const r of [table, json, csv, h])
+      expect({ status: r!.status, stderr: r!.stderr }).toEqual({ status: 0, stderr: '' })
+    expect(table!.stdout).toContain('By workstation type')
+    expect(JSON.parse(json!.stdout).overall.tickets).toBe(150)
+    expect(csv!.stdout.split('\n')[1]).toMatch(/^overall,,150,/)
+    expect([h!.status, h!.stdout]).toEqual([0, `report written to ${html}\n`])
     expect(readFileSync(html, 'utf8')).toMatch(/<svg [^>]*role="img"/)
-    for (const r of [table, json, csv, h]) expect(r.stderr).toBe('')
   })
 
   it('sla gives one JSON object per ticket; trace tells one of them', () => {
@@ -245,6 +276,19 @@ describe('verify names the line of each kind of corruption', () => {
             }),
             line: i + 1,
             what: /at 2026-01-01T00:00:00.000Z is earlier than the previous event's/,
+          }
+        },
+      ],
+      [
+        'a field altered after the fact (only the hash chain sees it)',
+        () => {
+          const i = indexOf((e) => e.type === 'TicketOpened' && e.revision === 0)
+          return {
+            lines: mutate(i, (e) => {
+              e.data.summary = `${String(e.data.summary)} (edited)`
+            }),
+            line: i + 1,
+            what: /hash chain: altered: ticket-\S+: revision 0 .* was altered after it was written/,
           }
         },
       ],

@@ -18,13 +18,12 @@ import { describe, expect, it } from 'vitest'
 import { CommandInput, decodeCommand } from '../src/commands/codecs.js'
 import type { CommandHandler, HandleError } from '../src/commands/engine.js'
 import { createCommandHandler } from '../src/commands/handler.js'
-import { type IsoInstant, instantMs, toInstant } from '../src/domain/codec.js'
+import type { IsoInstant } from '../src/domain/codec.js'
 import type { Command } from '../src/domain/commands.js'
-import { type EventToAppend, ORGANIZATION_STREAM } from '../src/domain/envelope.js'
-import { currentVersion } from '../src/domain/events.js'
 import { type Actor, ROLES, SYSTEM } from '../src/domain/vocabulary.js'
 import { createMemoryStore } from '../src/store/memory.js'
 import type { EventStore } from '../src/store/port.js'
+import { seedOrganization, tickingClock } from './support/concurrent-writer.js'
 import { AGENT, actorOf, DESK, NOW, orgFacts, SITE, USER, WS } from './support/org-events.js'
 
 const STRESS = process.env.SOUTIEN_STRESS === '1'
@@ -86,7 +85,16 @@ const hostileValue: fc.Arbitrary<unknown> = fc.oneof(
 )
 
 const hostileKey = fc.oneof(
-  fc.constantFrom('__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty', 'valueOf', 'type', ''),
+  fc.constantFrom(
+    '__proto__',
+    'constructor',
+    'prototype',
+    'toString',
+    'hasOwnProperty',
+    'valueOf',
+    'type',
+    '',
+  ),
   fc.string({ maxLength: 20 }),
 )
 
@@ -134,7 +142,14 @@ const VALID: readonly Command[] = [
     },
   },
   { type: 'OpenTicket', ticketId: 'T-1', requesterId: USER.alice, channel: 'phone', summary: 'Écran noir' },
-  { type: 'QualifyTicket', ticketId: 'T-1', kind: 'incident', domain: 'office', priority: 'P2', diagnosis: '' },
+  {
+    type: 'QualifyTicket',
+    ticketId: 'T-1',
+    kind: 'incident',
+    domain: 'office',
+    priority: 'P2',
+    diagnosis: '',
+  },
   { type: 'AssignTicket', ticketId: 'T-1', ownerId: AGENT.officeTechParis },
   {
     type: 'InformUser',
@@ -153,7 +168,13 @@ const VALID: readonly Command[] = [
   { type: 'CloseTicket', ticketId: 'T-1' },
   { type: 'RecordSatisfaction', ticketId: 'T-1', score: 5 },
   { type: 'LinkTicketToMajorIncident', ticketId: 'T-1', incidentId: 'MI-1' },
-  { type: 'DeclareMajorIncident', incidentId: 'MI-1', summary: 'Messagerie', siteIds: [SITE.paris], services: ['mail'] },
+  {
+    type: 'DeclareMajorIncident',
+    incidentId: 'MI-1',
+    summary: 'Messagerie',
+    siteIds: [SITE.paris],
+    services: ['mail'],
+  },
   {
     type: 'PublishIncidentBulletin',
     incidentId: 'MI-1',
@@ -234,10 +255,10 @@ const PRISTINE = snapshot()
 /** No prototype gained, lost or changed a property. */
 const expectUnpolluted = () => {
   const now = snapshot()
-  PRISTINE.forEach((props, i) => {
+  for (const [i, props] of PRISTINE.entries()) {
     expect(now[i]?.map(([n]) => n)).toEqual(props.map(([n]) => n))
-    props.forEach(([n, v], j) => expect(now[i]?.[j]?.[1] === v, n).toBe(true))
-  })
+    for (const [j, [n, v]] of props.entries()) expect(now[i]?.[j]?.[1] === v, n).toBe(true)
+  }
   expect(({} as Record<string, unknown>).polluted).toBeUndefined()
 }
 
@@ -253,7 +274,7 @@ describe('decodeCommand on hostile input', () => {
         const r = decodeCommand(u)
         return E.isRight(r) ? CommandInput.is(r.right) : wellFormedProblems(r.left)
       }),
-      { numRuns: runs(1_000) },
+      { numRuns: runs(500) },
     )
     expectUnpolluted()
   })
@@ -263,9 +284,11 @@ describe('decodeCommand on hostile input', () => {
       fc.property(replaced, ({ input, path }) => {
         const r = decodeCommand(input)
         if (E.isRight(r)) return CommandInput.is(r.right)
-        return wellFormedProblems(r.left) && r.left.every((p) => p.path === path || p.path.startsWith(`${path}.`))
+        return (
+          wellFormedProblems(r.left) && r.left.every((p) => p.path === path || p.path.startsWith(`${path}.`))
+        )
       }),
-      { numRuns: runs(1_000) },
+      { numRuns: runs(500) },
     )
     expectUnpolluted()
   })
@@ -282,7 +305,7 @@ describe('decodeCommand on hostile input', () => {
           r.left.some((p) => p.path === expected && p.message.includes(`unknown field "${key}"`))
         )
       }),
-      { numRuns: runs(1_000) },
+      { numRuns: runs(500) },
     )
     expectUnpolluted()
   })
@@ -330,24 +353,18 @@ describe('decodeCommand on hostile input', () => {
 /** A fresh store holding the fixture organisation, and a handler on it. */
 const world = async (): Promise<{ store: EventStore; handler: CommandHandler }> => {
   const store = createMemoryStore()
-  const facts = orgFacts.map(
-    (f, i) => ({ ...f, id: `org-${i}`, version: currentVersion[f.type], meta: {} }) as EventToAppend,
-  )
-  const r = await store.append(ORGANIZATION_STREAM, facts, 'no-stream')()
-  if (E.isLeft(r)) throw new Error(r.left.message)
-  let t = instantMs(NOW)
-  const handler = createCommandHandler({
-    store,
-    clock: { now: () => toInstant((t += 60_000)) },
-  })
-  return { store, handler }
+  await seedOrganization(store)
+  return { store, handler: createCommandHandler({ store, clock: tickingClock(NOW, 60_000) }) }
 }
 
 const HOSTILE_IDS = ['constructor', '__proto__', 'toString', 'hasOwnProperty', 'prototype', '', 'nobody']
 const agents = Object.values(AGENT).map(actorOf)
 const actorArb: fc.Arbitrary<Actor> = fc.oneof(
   { arbitrary: fc.constantFrom(...agents, SYSTEM, { id: USER.alice, role: 'user' } as Actor), weight: 4 },
-  fc.record({ id: fc.constantFrom(...HOSTILE_IDS, ...Object.values(AGENT)), role: fc.constantFrom(...ROLES) }),
+  fc.record({
+    id: fc.constantFrom(...HOSTILE_IDS, ...Object.values(AGENT)),
+    role: fc.constantFrom(...ROLES),
+  }),
 )
 
 /** Every event in the store decodes, ids are unique, revisions contiguous per stream. */
@@ -374,22 +391,25 @@ describe('handler.handleInput on hostile input', () => {
       fc.constantFrom<unknown>(...VALID),
     )
     await fc.assert(
-      fc.asyncProperty(fc.array(fc.tuple(input, actorArb), { minLength: 1, maxLength: 15 }), async (requests) => {
-        const { store, handler } = await world()
-        let recorded = orgFacts.length
-        for (const [u, actor] of requests) {
-          const r = await handler.handleInput(u, actor)()
-          if (E.isRight(r)) {
-            recorded += r.right.events.length
-            continue
+      fc.asyncProperty(
+        fc.array(fc.tuple(input, actorArb), { minLength: 1, maxLength: 15 }),
+        async (requests) => {
+          const { store, handler } = await world()
+          let recorded = orgFacts.length
+          for (const [u, actor] of requests) {
+            const r = await handler.handleInput(u, actor)()
+            if (E.isRight(r)) {
+              recorded += r.right.events.length
+              continue
+            }
+            const e = r.left
+            expect(ALLOWED_FAILURES.has(e._tag), JSON.stringify(e).slice(0, 500)).toBe(true)
+            if (e._tag === 'InvalidCommand') expect(wellFormedProblems(e.problems)).toBe(true)
+            if (e._tag === 'Rejected') expect(e.error._tag.length * e.error.message.length).toBeGreaterThan(0)
           }
-          const e = r.left
-          expect(ALLOWED_FAILURES.has(e._tag), JSON.stringify(e).slice(0, 500)).toBe(true)
-          if (e._tag === 'InvalidCommand') expect(wellFormedProblems(e.problems)).toBe(true)
-          if (e._tag === 'Rejected') expect(e.error._tag.length * e.error.message.length).toBeGreaterThan(0)
-        }
-        expect(await expectConsistentStore(store)).toBe(recorded)
-      }),
+          expect(await expectConsistentStore(store)).toBe(recorded)
+        },
+      ),
       { numRuns: runs(40) },
     )
     expectUnpolluted()
@@ -496,7 +516,12 @@ const commandArb: fc.Arbitrary<Command> = fc
     }),
     fc.record({ type: pick('ReopenTicket'), ticketId, reason: text }),
     fc.record({ type: pick('CloseTicket'), ticketId }),
-    fc.record({ type: pick('RecordSatisfaction'), ticketId, score: fc.integer({ min: 1, max: 5 }), comment: opt(note) }),
+    fc.record({
+      type: pick('RecordSatisfaction'),
+      ticketId,
+      score: fc.integer({ min: 1, max: 5 }),
+      comment: opt(note),
+    }),
     fc.record({ type: pick('LinkTicketToMajorIncident'), ticketId, incidentId }),
     fc.record({
       type: pick('DeclareMajorIncident'),
@@ -561,7 +586,9 @@ describe('adversarial but well-formed commands through the deciders', () => {
         }
         for (const [command, actor, viaInput] of rs) {
           expect(decodeCommand(command)).toEqual(E.right(command))
-          const r = viaInput ? await handler.handleInput(command, actor)() : await handler.handle({ command, actor })()
+          const r = viaInput
+            ? await handler.handleInput(command, actor)()
+            : await handler.handle({ command, actor })()
           if (E.isRight(r)) {
             recorded += r.right.events.length
             accepted.add(command.type)

@@ -83,7 +83,9 @@ describe('the worked example of docs/audit.md', () => {
     lines.forEach((line, i) => {
       const w = writtenEventOf(JSON.parse(line))
       if (w === undefined) throw new Error('not an event')
-      expect(canonicalJson({ ...w, position: undefined, meta: { ...w.meta, hash: undefined } })).toBe(canonical[i])
+      expect(canonicalJson({ ...w, position: undefined, meta: { ...w.meta, hash: undefined } })).toBe(
+        canonical[i],
+      )
       expect(eventHash(w)).toBe(hashes[i])
       expect(w.meta?.hash).toBe(hashes[i])
     })
@@ -110,7 +112,9 @@ describe('sealing', () => {
 
   it('chains a batch to the previous event, and replaces hashes the events carried', () => {
     const head = sealEvents('ticket-T-1', undefined, 0, events.slice(0, 2).map(toAppend))
-    const forged = events.slice(2, 4).map((e) => ({ ...toAppend(e), meta: { hash: 'x', prevHash: 'y', commandId: 'c' } }))
+    const forged = events
+      .slice(2, 4)
+      .map((e) => ({ ...toAppend(e), meta: { hash: 'x', prevHash: 'y', commandId: 'c' } }))
     const tail = sealEvents('ticket-T-1', head[1], 2, forged)
     expect(tail[0]?.meta.prevHash).toBe(head[1]?.meta.hash)
     expect(tail[0]?.meta.commandId).toBe('c')
@@ -142,7 +146,9 @@ describe('sealing', () => {
     const store = sealStore(createMemoryStore())
     expect(sealsAppends(store)).toBe(true)
     const t1 = sampleEvents().filter((e) => e.stream === 'ticket-T-1')
-    expect(E.isRight(await store.append('ticket-T-1', t1.slice(0, 2).map(toAppend), 'no-stream')())).toBe(true)
+    expect(E.isRight(await store.append('ticket-T-1', t1.slice(0, 2).map(toAppend), 'no-stream')())).toBe(
+      true,
+    )
     expect(E.isRight(await store.append('ticket-T-1', t1.slice(2, 3).map(toAppend), 1)())).toBe(true)
     expect(E.isRight(await store.append('ticket-T-1', t1.slice(3, 4).map(toAppend), 'any')())).toBe(true)
     expect(E.isRight(await store.append('ticket-T-1', t1.slice(4, 5).map(toAppend), 'exists')())).toBe(true)
@@ -204,7 +210,12 @@ describe('the stream-head manifest', () => {
   })
 
   it('refuses a broken manifest, naming the field', () => {
-    const bad = decodeManifest({ format: 'soutien-stream-heads', version: 1, events: 1, streams: [{ stream: 's', revision: -1 }] })
+    const bad = decodeManifest({
+      format: 'soutien-stream-heads',
+      version: 1,
+      events: 1,
+      streams: [{ stream: 's', revision: -1 }],
+    })
     expect(E.isLeft(bad) && bad.left.map((p) => p.path)).toEqual(['streams.0.revision'])
     const twice = decodeManifest({
       format: 'soutien-stream-heads',

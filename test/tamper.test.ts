@@ -83,7 +83,12 @@ describe('tampering, and the first broken event of each stream', () => {
     const j = parse(lines[n - 1] as string)
     lines[n - 1] = JSON.stringify(rehash({ ...j, data: { ...j.data, priority: 'P1' } }))
     const p = only(check(lines).problems)
-    expect(p).toMatchObject({ kind: 'relinked', stream: T1, line: lineAt(lines, T1, 2), eventId: idAt(T1, 2) })
+    expect(p).toMatchObject({
+      kind: 'relinked',
+      stream: T1,
+      line: lineAt(lines, T1, 2),
+      eventId: idAt(T1, 2),
+    })
   })
 
   it('a removed event: the event after the hole', () => {
@@ -99,7 +104,9 @@ describe('tampering, and the first broken event of each stream', () => {
       .filter((_, i) => i + 1 !== cut)
       .map((l) => {
         const j = parse(l)
-        return j.stream === T1 && (j.revision as number) > 2 ? JSON.stringify({ ...j, revision: (j.revision as number) - 1 }) : l
+        return j.stream === T1 && (j.revision as number) > 2
+          ? JSON.stringify({ ...j, revision: (j.revision as number) - 1 })
+          : l
       })
     const p = only(check(lines).problems)
     expect(p).toMatchObject({ kind: 'altered', stream: T1, line: cut, eventId: idAt(T1, 3) })
@@ -109,7 +116,12 @@ describe('tampering, and the first broken event of each stream', () => {
     const n = lineAt(original, T1, 1)
     const prev = chained.find((e) => e.stream === T1 && e.revision === 1) as RecordedEvent
     const [x] = sealEvents(T1, prev, 2, [
-      { ...prev, id: 'intruder', type: 'TicketQualified', data: { kind: 'incident', domain: 'office', priority: 'P4' } },
+      {
+        ...prev,
+        id: 'intruder',
+        type: 'TicketQualified',
+        data: { kind: 'incident', domain: 'office', priority: 'P4' },
+      },
     ] as never)
     const intruder = JSON.stringify({ ...(x as object), stream: T1, revision: 2, position: prev.position })
     const lines = [...original.slice(0, n), intruder, ...original.slice(n)]
@@ -124,7 +136,9 @@ describe('tampering, and the first broken event of each stream', () => {
     const intruder = JSON.stringify({ ...(x as object), stream: T1, revision: 2, position: prev.position })
     const shifted = original.map((l) => {
       const j = parse(l)
-      return j.stream === T1 && (j.revision as number) >= 2 ? JSON.stringify({ ...j, revision: (j.revision as number) + 1 }) : l
+      return j.stream === T1 && (j.revision as number) >= 2
+        ? JSON.stringify({ ...j, revision: (j.revision as number) + 1 })
+        : l
     })
     const lines = [...shifted.slice(0, n), intruder, ...shifted.slice(n)]
     expect(only(check(lines).problems)).toMatchObject({ kind: 'inserted', line: n + 1, eventId: 'intruder' })
@@ -133,7 +147,11 @@ describe('tampering, and the first broken event of each stream', () => {
   it('a copied line: the copy, an event that appears twice', () => {
     const n = lineAt(original, T1, 2)
     const lines = [...original.slice(0, n), original[n - 1] as string, ...original.slice(n)]
-    expect(only(check(lines).problems)).toMatchObject({ kind: 'out-of-order', line: n + 1, eventId: idAt(T1, 2) })
+    expect(only(check(lines).problems)).toMatchObject({
+      kind: 'out-of-order',
+      line: n + 1,
+      eventId: idAt(T1, 2),
+    })
   })
 
   it('two events swapped: the first of the two', () => {
@@ -159,7 +177,9 @@ describe('tampering, and the first broken event of each stream', () => {
       line: lineAt(lines, T2, lastRevision - 1),
       eventId: idAt(T2, lastRevision - 1),
     })
-    expect(p.message).toMatch(new RegExp(`manifest records revision ${lastRevision}: the last 1 event was removed`))
+    expect(p.message).toMatch(
+      new RegExp(`manifest records revision ${lastRevision}: the last 1 event was removed`),
+    )
   })
 
   it('a whole stream removed: named against the manifest', () => {
@@ -170,13 +190,24 @@ describe('tampering, and the first broken event of each stream', () => {
 
   it('a stream rewritten and re-hashed from the change on: only the manifest tells', () => {
     const t1 = chained.filter((e) => e.stream === T1)
-    const forged = t1.map((e) => (e.revision === 1 ? { ...e, data: { ...e.data, priority: 'P1' } } : e)) as RecordedEvent[]
-    const resealed = sealEvents(T1, undefined, 0, forged).map((e, i) => ({ ...e, stream: T1, revision: i, position: t1[i]?.position }))
+    const forged = t1.map((e) =>
+      e.revision === 1 ? { ...e, data: { ...e.data, priority: 'P1' } } : e,
+    ) as RecordedEvent[]
+    const resealed = sealEvents(T1, undefined, 0, forged).map((e, i) => ({
+      ...e,
+      stream: T1,
+      revision: i,
+      position: t1[i]?.position,
+    }))
     const byId = new Map(resealed.map((e) => [e.id, JSON.stringify(e)]))
     const lines = original.map((l) => byId.get(parse(l).id as string) ?? l)
     expect(check(lines).problems).toEqual([])
     const last = t1.length - 1
-    expect(only(check(lines, manifest).problems)).toMatchObject({ kind: 'rewritten', stream: T1, line: lineAt(lines, T1, last) })
+    expect(only(check(lines, manifest).problems)).toMatchObject({
+      kind: 'rewritten',
+      stream: T1,
+      line: lineAt(lines, T1, last),
+    })
   })
 
   it('a hash removed in a chained stream: partly chained', () => {
@@ -229,7 +260,11 @@ describe('histories written before hashing', () => {
     const legacy = sampleEvents()
     const t1 = legacy.filter((e) => e.stream === T1)
     const cut = 3
-    const continued = sealEvents(T1, t1[cut - 1], cut, t1.slice(cut)).map((e, i) => ({ ...e, stream: T1, revision: cut + i }))
+    const continued = sealEvents(T1, t1[cut - 1], cut, t1.slice(cut)).map((e, i) => ({
+      ...e,
+      stream: T1,
+      revision: cut + i,
+    }))
     const byId = new Map(continued.map((e) => [e.id, e]))
     const lines = linesOf(legacy.map((e) => (byId.get(e.id) as RecordedEvent | undefined) ?? e))
     const r = check(lines)

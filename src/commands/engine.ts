@@ -21,9 +21,9 @@ import {
   validateEventData,
 } from '../domain/envelope.js'
 import { currentVersion, type DomainEvent, type StreamCategory, streamCategoryOf } from '../domain/events.js'
+import { sealEvents } from '../domain/hash-chain.js'
 import type { OrganizationView } from '../domain/organization-view.js'
 import type { Actor } from '../domain/vocabulary.js'
-import { sealEvents } from '../domain/hash-chain.js'
 import type { ConcurrencyConflict, EventStore, StoreError } from '../store/port.js'
 import { sealsAppends } from '../store/protected.js'
 import { decodeCommand } from './codecs.js'

@@ -37,67 +37,142 @@ type FastDecoder = (u: unknown) => unknown
 /** Codecs whose `validate` succeeds exactly when `is` holds, and returns its input unchanged. */
 const identityCodecs = new WeakSet<t.Mixed>()
 const fastDecoders = new WeakMap<t.Mixed, FastDecoder>()
-const IDENTITY_TAGS = new Set([
-  'StringType',
-  'NumberType',
-  'BooleanType',
-  'NullType',
-  'UnknownType',
-  'KeyofType',
-  'LiteralType',
-])
 
 type Tagged = t.Mixed & {
   readonly _tag?: string
   readonly type?: t.Mixed
   readonly types?: readonly t.Mixed[]
+  readonly keys?: Readonly<Record<string, unknown>>
+  readonly value?: unknown
+  readonly predicate?: (u: unknown) => boolean
 }
 
-/** True when `codec.is(u)` is exactly "validate succeeds and returns u". */
-const isIdentity = (codec: t.Mixed): boolean => {
-  if (identityCodecs.has(codec)) return true
-  const c = codec as Tagged
-  if (c._tag !== undefined && IDENTITY_TAGS.has(c._tag)) return true
-  // t.brand: `is` = base `is` && predicate, `validate` = base then predicate.
-  if (c._tag === 'RefinementType' && c.type !== undefined) return isIdentity(c.type)
-  if (c._tag === 'ArrayType' && c.type !== undefined) return isIdentity(c.type)
-  if (c._tag === 'TupleType' && c.types !== undefined) return c.types.every(isIdentity)
-  return false
+/**
+ * The checks of io-ts' own codecs, written out (theirs go through closures).
+ * Arrays and tuples are walked index by index as their `validate` does: their
+ * `is` uses `every`, which skips the holes of a sparse array.
+ */
+const builtinDecoder = (c: Tagged): FastDecoder | undefined => {
+  const { keys, predicate, type, types } = c
+  switch (c._tag) {
+    case 'StringType':
+      return (u) => (typeof u === 'string' ? u : FAIL)
+    case 'NumberType':
+      return (u) => (typeof u === 'number' ? u : FAIL)
+    case 'BooleanType':
+      return (u) => (typeof u === 'boolean' ? u : FAIL)
+    case 'NullType':
+      return (u) => (u === null ? u : FAIL)
+    case 'UnknownType':
+      return (u) => u
+    case 'KeyofType':
+      return keys === undefined
+        ? undefined
+        : (u) => (typeof u === 'string' && hasOwn.call(keys, u) ? u : FAIL)
+    case 'LiteralType': {
+      const value = c.value
+      return (u) => (u === value ? u : FAIL)
+    }
+    case 'RefinementType': {
+      // t.brand: the base codec, then the predicate on what it decoded.
+      if (type === undefined || predicate === undefined) return undefined
+      const base = fastDecoderOf(type)
+      return (u) => {
+        const v = base(u)
+        return v !== FAIL && predicate(v) ? v : FAIL
+      }
+    }
+    case 'ArrayType': {
+      if (type === undefined) return undefined
+      const item = fastDecoderOf(type)
+      // As io-ts' array: the same array when no item changed, else a copy.
+      return (u) => {
+        if (!Array.isArray(u)) return FAIL
+        let out: unknown[] = u
+        for (let i = 0; i < u.length; i++) {
+          const a: unknown = u[i]
+          const v = item(a)
+          if (v === FAIL) return FAIL
+          if (v !== a) {
+            if (out === u) out = u.slice()
+            out[i] = v
+          }
+        }
+        return out
+      }
+    }
+    case 'TupleType': {
+      if (types === undefined) return undefined
+      const items = types.map(fastDecoderOf)
+      // Exactly as long as the tuple (io-ts strips extra components: the slow path does that).
+      return (u) => {
+        if (!Array.isArray(u) || u.length !== items.length) return FAIL
+        let out: unknown[] = u
+        for (let i = 0; i < items.length; i++) {
+          const a: unknown = u[i]
+          const v = items[i]!(a)
+          if (v === FAIL) return FAIL
+          if (v !== a) {
+            if (out === u) out = u.slice()
+            out[i] = v
+          }
+        }
+        return out
+      }
+    }
+    default:
+      return undefined
+  }
 }
 
 /** A fast decoder for `codec`: its decoded value, or FAIL (then only the slow path knows). */
 const fastDecoderOf = (codec: t.Mixed): FastDecoder => {
   const known = fastDecoders.get(codec)
   if (known !== undefined) return known
-  let f: FastDecoder
-  const c = codec as Tagged
-  if (isIdentity(codec)) f = (u) => (codec.is(u) ? u : FAIL)
-  else if (c._tag === 'ArrayType' && c.type !== undefined) {
-    const item = fastDecoderOf(c.type)
-    // As io-ts' array: the same array when no item changed, else a copy.
-    f = (u) => {
-      if (!Array.isArray(u)) return FAIL
-      let out: unknown[] = u
-      for (let i = 0; i < u.length; i++) {
-        const a: unknown = u[i]
-        const v = item(a)
-        if (v === FAIL) return FAIL
-        if (v !== a) {
-          if (out === u) out = u.slice()
-          out[i] = v
-        }
-      }
-      return out
-    }
-  } else {
+  const f: FastDecoder =
+    (identityCodecs.has(codec) ? (u: unknown) => (codec.is(u) ? u : FAIL) : undefined) ??
+    builtinDecoder(codec as Tagged) ??
     // Anything else: its own validate (the context only matters for errors, which the slow path reports).
-    f = (u) => {
+    ((u) => {
       const r = codec.validate(u, [{ key: '', type: codec, actual: u }])
       return isLeft(r) ? FAIL : r.right
-    }
-  }
+    })
   fastDecoders.set(codec, f)
   return f
+}
+
+/**
+ * The fast decoder of a strict object, generated for its own keys: a `switch`
+ * refuses unknown keys, each field goes through its own decoder, and the result
+ * is one object literal (the same hidden class every time, required keys then
+ * optional ones, in the codec's order — as the slow path builds it).
+ */
+const compileStrict = (
+  reqKeys: readonly string[],
+  optKeys: readonly string[],
+  reqDecoders: readonly FastDecoder[],
+  optDecoders: readonly FastDecoder[],
+): FastDecoder => {
+  const q = (k: string) => JSON.stringify(k)
+  const all = [...reqKeys, ...optKeys]
+  const body = [
+    "if (typeof u !== 'object' || u === null || Array.isArray(u)) return FAIL",
+    all.length === 0
+      ? 'for (const k in u) return FAIL'
+      : `for (const k in u) switch (k) { ${all.map((k) => `case ${q(k)}:`).join(' ')} break; default: return FAIL }`,
+    ...reqKeys.map(
+      (k, i) =>
+        `const r${i} = R[${i}](hasOwn.call(u, ${q(k)}) ? u[${q(k)}] : undefined); if (r${i} === FAIL) return FAIL`,
+    ),
+    `const out = { ${reqKeys.map((k, i) => `${q(k)}: r${i}`).join(', ')} }`,
+    ...optKeys.map(
+      (k, i) =>
+        `if (hasOwn.call(u, ${q(k)})) { const o${i} = O[${i}](u[${q(k)}]); if (o${i} === FAIL) return FAIL; out[${q(k)}] = o${i} }`,
+    ),
+    'return out',
+  ]
+  const make = new Function('R', 'O', 'FAIL', 'hasOwn', `return function (u) {\n${body.join('\n')}\n}`)
+  return make(reqDecoders, optDecoders, FAIL, hasOwn) as FastDecoder
 }
 
 /**
@@ -121,30 +196,19 @@ export const strict = <R extends t.Props, O extends t.Props = Record<never, neve
   const isObj = (u: unknown): u is Record<string, unknown> =>
     typeof u === 'object' && u !== null && !Array.isArray(u)
 
-  // Built on first use: the field codecs are all defined by then.
-  let reqDecoders: FastDecoder[] | undefined
-  let optDecoders: FastDecoder[] | undefined
-  /** The slow path's result for a well-formed object, or FAIL. */
+  // Compiled on first use: the field codecs are all defined by then. A key
+  // that an object literal would not take as a plain key keeps the slow path.
+  let compiled: FastDecoder | undefined
   const fast = (u: unknown): unknown => {
-    if (!isObj(u)) return FAIL
-    for (const k in u) if (!allowed.has(k)) return FAIL
-    reqDecoders ??= reqKeys.map((k) => fastDecoderOf(required[k] as t.Mixed))
-    optDecoders ??= optKeys.map((k) => fastDecoderOf(opt[k] as t.Mixed))
-    const out: Record<string, unknown> = {}
-    for (let i = 0; i < reqKeys.length; i++) {
-      const k = reqKeys[i]!
-      const v = reqDecoders[i]!(hasOwn.call(u, k) ? u[k] : undefined)
-      if (v === FAIL) return FAIL
-      out[k] = v
-    }
-    for (let i = 0; i < optKeys.length; i++) {
-      const k = optKeys[i]!
-      if (!hasOwn.call(u, k)) continue
-      const v = optDecoders[i]!(u[k])
-      if (v === FAIL) return FAIL
-      out[k] = v
-    }
-    return out
+    compiled ??= allowed.has('__proto__')
+      ? () => FAIL
+      : compileStrict(
+          reqKeys,
+          optKeys,
+          reqKeys.map((k) => fastDecoderOf(required[k] as t.Mixed)),
+          optKeys.map((k) => fastDecoderOf(opt[k] as t.Mixed)),
+        )
+    return compiled(u)
   }
 
   const codec = new t.Type<A, A, unknown>(

@@ -93,7 +93,9 @@ export const hashedContent = (e: WrittenEvent): Record<string, unknown> => {
 
 /** SHA-256 (lowercase hex) of the canonical JSON of `hashedContent(e)`, UTF-8 encoded. */
 export const eventHash = (e: WrittenEvent): string =>
-  createHash('sha256').update(canonicalJson(hashedContent(e)), 'utf8').digest('hex')
+  createHash('sha256')
+    .update(canonicalJson(hashedContent(e)), 'utf8')
+    .digest('hex')
 
 /**
  * The written form of a decoded event. It equals what was written for every
@@ -234,10 +236,19 @@ export const createManifestBuilder = () => {
   const heads = new Map<string, StreamHead>()
   let events = 0
   return {
-    add: (e: { readonly stream: string; readonly revision: number; readonly meta?: { readonly hash?: string } }) => {
+    add: (e: {
+      readonly stream: string
+      readonly revision: number
+      readonly meta?: { readonly hash?: string }
+    }) => {
       events += 1
       const hash = e.meta?.hash
-      heads.set(e.stream, hash === undefined ? { stream: e.stream, revision: e.revision } : { stream: e.stream, revision: e.revision, hash })
+      heads.set(
+        e.stream,
+        hash === undefined
+          ? { stream: e.stream, revision: e.revision }
+          : { stream: e.stream, revision: e.revision, hash },
+      )
     },
     build: (): Manifest => ({
       format: MANIFEST_FORMAT,
@@ -354,7 +365,8 @@ const short = (h: string): string => (h.length > 12 ? `${h.slice(0, 12)}…` : h
 
 const placeOf = (l: Located): string => {
   const w = l.where
-  const where = w.line !== undefined ? `line ${w.line}` : w.position !== undefined ? `position ${w.position}` : ''
+  const where =
+    w.line !== undefined ? `line ${w.line}` : w.position !== undefined ? `position ${w.position}` : ''
   return `revision ${l.revision} (event ${l.id}${where === '' ? '' : `, ${where}`})`
 }
 
@@ -431,7 +443,13 @@ export const createChainChecker = (options: { readonly manifest?: Manifest } = {
     )
   }
 
-  const accept = (st: StreamState, e: WrittenEvent, at: Located, hash: string | undefined, digest: string) => {
+  const accept = (
+    st: StreamState,
+    e: WrittenEvent,
+    at: Located,
+    hash: string | undefined,
+    digest: string,
+  ) => {
     st.beforeLastHash = st.lastHash
     st.lastHash = hash
     st.lastDigest = digest
@@ -523,11 +541,13 @@ export const createChainChecker = (options: { readonly manifest?: Manifest } = {
     if (e.revision < st.expected) {
       const last = st.last
       if (last !== undefined && last.id === e.id)
-        return fail(
-          st,
-          problem('out-of-order', stream, at, `${stream}: ${placeOf(at)} appears twice`),
-        )
-      if (last !== undefined && e.revision === last.revision && prevHash === st.beforeLastHash && hash === digest)
+        return fail(st, problem('out-of-order', stream, at, `${stream}: ${placeOf(at)} appears twice`))
+      if (
+        last !== undefined &&
+        e.revision === last.revision &&
+        prevHash === st.beforeLastHash &&
+        hash === digest
+      )
         return fail(
           st,
           problem(
@@ -684,7 +704,11 @@ export const createChainChecker = (options: { readonly manifest?: Manifest } = {
 export const checkChains = (
   history: Iterable<WrittenEvent | { readonly event: WrittenEvent; readonly where?: ChainWhere }>,
   options: { readonly manifest?: Manifest } = {},
-): { readonly problems: readonly ChainProblem[]; readonly summary: ChainSummary; readonly status: ChainStatus } => {
+): {
+  readonly problems: readonly ChainProblem[]
+  readonly summary: ChainSummary
+  readonly status: ChainStatus
+} => {
   const checker = createChainChecker(options)
   const problems: ChainProblem[] = []
   for (const item of history) {

@@ -9,7 +9,7 @@
  * cited, and its status changes (a handful per ticket) so that the backlog can
  * be told as of the end of any period.
  */
-import type { IsoInstant } from '../domain/codec.js'
+import { type IsoInstant, instantMs } from '../domain/codec.js'
 import type { RecordedEvent } from '../domain/envelope.js'
 import type { QualityThresholds } from '../domain/events.js'
 import {
@@ -157,12 +157,22 @@ const statusOf = (t: {
             ? 'assigned'
             : 'open'
 
-/** Recompute `status`, recording a change when it moved. */
-const settle = (t: QualityTicket, at: IsoInstant): QualityTicket => {
+type MutableTicket = { -readonly [K in keyof QualityTicket]: QualityTicket[K] }
+
+/**
+ * Recompute `status` of a record fresh from `ticketStep` (not yet seen by
+ * anyone, so completed in place: one copy per event, not two), recording a
+ * change when it moved.
+ */
+const settle = (fresh: QualityTicket, at: IsoInstant): QualityTicket => {
+  const t = fresh as MutableTicket
   const status = statusOf(t)
-  return status === t.status
-    ? { ...t, lastEventAt: at }
-    : { ...t, status, statusChanges: [...t.statusChanges, { at, status }], lastEventAt: at }
+  if (status !== t.status) {
+    t.status = status
+    t.statusChanges = [...t.statusChanges, { at, status }]
+  }
+  t.lastEventAt = at
+  return t
 }
 
 /**
@@ -276,6 +286,7 @@ export const applyQuality = (state: QualityState, e: RecordedEvent): QualityStat
   }
 }
 
+/** The record after one of its events: always a new object (`settle` completes it). */
 const ticketStep = (
   t: QualityTicket,
   e: RecordedEvent,
@@ -324,7 +335,7 @@ const ticketStep = (
     case 'TicketLinkedToMajorIncident':
       return { ...t, majorIncidentId: e.data.incidentId }
     default:
-      return t
+      return { ...t }
   }
 }
 
@@ -344,10 +355,10 @@ export const computeQuality = (
   events: Iterable<RecordedEvent>,
   options: { readonly asOf?: IsoInstant } = {},
 ): QualityState => {
-  const limit = options.asOf === undefined ? undefined : Date.parse(options.asOf)
+  const limit = options.asOf === undefined ? undefined : instantMs(options.asOf)
   let s = initialQualityState()
   for (const e of events) {
-    if (limit !== undefined && Date.parse(e.at) > limit) continue
+    if (limit !== undefined && instantMs(e.at) > limit) continue
     s = applyQuality(s, e)
   }
   return s
@@ -369,7 +380,7 @@ export const ownerRoleOf = (state: QualityState, t: QualityTicket): AgentRole | 
 export const statusAt = (t: QualityTicket, limitMs: number, inclusive: boolean): TicketStatus | undefined => {
   let status: TicketStatus | undefined
   for (const c of t.statusChanges) {
-    const ms = Date.parse(c.at)
+    const ms = instantMs(c.at)
     if (inclusive ? ms > limitMs : ms >= limitMs) break
     status = c.status
   }
@@ -393,7 +404,7 @@ export const isFirstContactResolution = (t: QualityTicket): boolean =>
 export const thresholdsInForce = (state: QualityState, ms: number): QualityThresholds | undefined => {
   let found: QualityThresholds | undefined
   for (const p of state.qualityPolicies) {
-    if (Date.parse(p.since) > ms) break
+    if (instantMs(p.since) > ms) break
     found = p.thresholds
   }
   return found

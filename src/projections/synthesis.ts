@@ -6,7 +6,7 @@
  * levels the service-level projection computed (it never recomputes a clock).
  * Every definition is written out in docs/reports.md.
  */
-import type { IsoInstant } from '../domain/codec.js'
+import { type IsoInstant, instantMs } from '../domain/codec.js'
 import type { RecordedEvent } from '../domain/envelope.js'
 import { DEFAULT_QUALITY_THRESHOLDS, type QualityThresholds, type SupportPolicy } from '../domain/events.js'
 import { levelOf } from '../domain/vocabulary.js'
@@ -284,9 +284,9 @@ export const synthesize = (
   options: SynthesisOptions = {},
 ): Synthesis => {
   const asOf = options.asOf ?? quality.lastEventAt
-  const asOfMs = asOf === null ? Number.NEGATIVE_INFINITY : Date.parse(asOf)
-  const fromMs = options.from === undefined ? Number.NEGATIVE_INFINITY : Date.parse(options.from)
-  const toMs = options.to === undefined ? Number.POSITIVE_INFINITY : Date.parse(options.to)
+  const asOfMs = asOf === null ? Number.NEGATIVE_INFINITY : instantMs(asOf)
+  const fromMs = options.from === undefined ? Number.NEGATIVE_INFINITY : instantMs(options.from)
+  const toMs = options.to === undefined ? Number.POSITIVE_INFINITY : instantMs(options.to)
   const endMs = Math.min(toMs, asOfMs)
   const thresholds = options.thresholds ?? thresholdsInForce(quality, endMs) ?? DEFAULT_QUALITY_THRESHOLDS
 
@@ -304,7 +304,7 @@ export const synthesize = (
   const cited = new Set<string>()
 
   for (const t of ticketsOf(quality)) {
-    if (!inPeriod(Date.parse(t.openedAt), fromMs, toMs, asOfMs)) continue
+    if (!inPeriod(instantMs(t.openedAt), fromMs, toMs, asOfMs)) continue
     const sl = slById.get(t.ticketId)
     const role = ownerRoleOf(quality, t)
     const ownerKey = t.ownerId === null ? UNASSIGNED : (role ?? UNKNOWN)
@@ -328,12 +328,12 @@ export const synthesize = (
     sortedRecord(new Map([...m.entries()].map(([k, a]) => [k, finish(a, thresholds)])))
 
   const published = [...Object.values(quality.articles)]
-    .filter((a) => inPeriod(Date.parse(a.publishedAt), fromMs, toMs, asOfMs))
-    .sort((a, b) => Date.parse(a.publishedAt) - Date.parse(b.publishedAt) || cmp(a.articleId, b.articleId))
+    .filter((a) => inPeriod(instantMs(a.publishedAt), fromMs, toMs, asOfMs))
+    .sort((a, b) => instantMs(a.publishedAt) - instantMs(b.publishedAt) || cmp(a.articleId, b.articleId))
 
   const linked = new Map<string, number>()
   for (const t of ticketsOf(quality))
-    if (t.majorIncidentId !== null && Date.parse(t.openedAt) <= asOfMs)
+    if (t.majorIncidentId !== null && instantMs(t.openedAt) <= asOfMs)
       linked.set(t.majorIncidentId, (linked.get(t.majorIncidentId) ?? 0) + 1)
 
   return {
@@ -356,7 +356,7 @@ export const synthesize = (
       distinctArticlesCited: cited.size,
     },
     majorIncidents: majorIncidents
-      .filter((m) => inPeriod(Date.parse(m.declaredAt), fromMs, toMs, asOfMs))
+      .filter((m) => inPeriod(instantMs(m.declaredAt), fromMs, toMs, asOfMs))
       .map((m) => ({
         incidentId: m.incidentId,
         declaredAt: m.declaredAt,
@@ -383,7 +383,7 @@ const backlogOf = (
   asOfMs: number,
   to: IsoInstant | undefined,
 ): Backlog => {
-  const toMs = to === undefined ? undefined : Date.parse(to)
+  const toMs = to === undefined ? undefined : instantMs(to)
   const atTo = toMs !== undefined && toMs <= asOfMs
   const at: IsoInstant | null = atTo ? to! : asOf
   const atMs = atTo ? toMs! : asOfMs
@@ -397,10 +397,10 @@ const backlogOf = (
       if (status === undefined || status === 'resolved' || status === 'closed') continue
       total++
       byStatus[status]++
-      byAge[ageBucket(atMs - Date.parse(t.openedAt))]++
+      byAge[ageBucket(atMs - instantMs(t.openedAt))]++
       if (
         oldest === undefined ||
-        Date.parse(t.openedAt) < Date.parse(oldest.openedAt) ||
+        instantMs(t.openedAt) < instantMs(oldest.openedAt) ||
         (t.openedAt === oldest.openedAt && t.ticketId < oldest.ticketId)
       )
         oldest = t
@@ -417,7 +417,7 @@ const backlogOf = (
         : {
             ticketId: oldest.ticketId,
             openedAt: oldest.openedAt,
-            ageDays: (atMs - Date.parse(oldest.openedAt)) / DAY_MS,
+            ageDays: (atMs - instantMs(oldest.openedAt)) / DAY_MS,
           },
   }
 }
@@ -574,9 +574,9 @@ export const computeSynthesis = (
 ): Synthesis => {
   let sl = initialServiceLevelState()
   let quality = initialQualityState()
-  const limit = options.asOf === undefined ? Number.POSITIVE_INFINITY : Date.parse(options.asOf)
+  const limit = options.asOf === undefined ? Number.POSITIVE_INFINITY : instantMs(options.asOf)
   for (const e of events) {
-    if (Date.parse(e.at) > limit) continue
+    if (instantMs(e.at) > limit) continue
     sl = applyServiceLevelEvent(sl, e)
     quality = applyQuality(quality, e)
   }

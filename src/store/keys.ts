@@ -120,7 +120,9 @@ export const keyStoreOn = (
       'INSERT INTO subject_keys (subject, key, created_at) VALUES (?, ?, ?) ON CONFLICT (subject) DO NOTHING',
     ),
     forget: db.prepare('UPDATE subject_keys SET key = NULL, forgotten_at = ? WHERE subject = ?'),
-    tombstone: db.prepare('INSERT INTO subject_keys (subject, key, created_at, forgotten_at) VALUES (?, NULL, ?, ?)'),
+    tombstone: db.prepare(
+      'INSERT INTO subject_keys (subject, key, created_at, forgotten_at) VALUES (?, NULL, ?, ?)',
+    ),
   }
   type Row = { readonly key: Buffer | null; readonly forgotten_at: string | null }
   const read = (subject: string): Row | undefined => stmt.get.get(subject) as Row | undefined
@@ -192,8 +194,7 @@ export const openSqliteKeyStore = (
   options: { readonly mustExist?: boolean; readonly random?: (bytes: number) => Uint8Array } = {},
 ): E.Either<StoreUnavailable, SqliteKeyStore> => {
   const fresh = path !== ':memory:' && !existsSync(path)
-  if (fresh && options.mustExist === true)
-    return E.left(unavailable(`the key store ${path} does not exist`))
+  if (fresh && options.mustExist === true) return E.left(unavailable(`the key store ${path} does not exist`))
   let db: Db
   try {
     db = new Database(path, { fileMustExist: options.mustExist === true, timeout: 5000 })
@@ -204,14 +205,18 @@ export const openSqliteKeyStore = (
   try {
     const appId = Number(db.pragma('application_id', { simple: true }))
     const tables = (
-      db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").all() as {
+      db
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
+        .all() as {
         name: string
       }[]
     ).map((r) => r.name)
     if (appId === 0 && tables.length === 0) db.pragma(`application_id = ${KEY_FILE_APPLICATION_ID}`)
     else if (appId !== KEY_FILE_APPLICATION_ID && appId !== EVENT_STORE_APPLICATION_ID) {
       db.close()
-      return E.left(unavailable(`${path} is a SQLite database but neither a Soutien key store nor a Soutien event store`))
+      return E.left(
+        unavailable(`${path} is a SQLite database but neither a Soutien key store nor a Soutien event store`),
+      )
     }
     db.pragma('journal_mode = WAL')
     db.pragma('synchronous = FULL')
@@ -219,7 +224,10 @@ export const openSqliteKeyStore = (
     db.close()
     return E.left(unavailable(`${path} is not a key store: ${describe(err)}`, err))
   }
-  const r = keyStoreOn(db, path, { closeOnDispose: true, ...(options.random === undefined ? {} : { random: options.random }) })
+  const r = keyStoreOn(db, path, {
+    closeOnDispose: true,
+    ...(options.random === undefined ? {} : { random: options.random }),
+  })
   if (E.isLeft(r)) db.close()
   return r
 }

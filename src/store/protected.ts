@@ -146,7 +146,9 @@ const createRequesterCache = (max = 50_000) => {
   }
 }
 
-const requesterIn = (events: readonly { readonly type: string; readonly data: unknown }[]): string | undefined => {
+const requesterIn = (
+  events: readonly { readonly type: string; readonly data: unknown }[],
+): string | undefined => {
   for (const e of events)
     if (e.type === 'TicketOpened') {
       const r = (e.data as { readonly requesterId?: unknown }).requesterId
@@ -161,12 +163,20 @@ type Prepare = (
   known: readonly RecordedEvent[] | undefined,
 ) => Promise<E.Either<StoreError, readonly EventToAppend[]>>
 
-type Reveal = (e: RecordedEvent, keys: (subject: DataSubject) => Promise<Uint8Array | undefined>) => Promise<E.Either<InvalidEvent, RecordedEvent>>
+type Reveal = (
+  e: RecordedEvent,
+  keys: (subject: DataSubject) => Promise<Uint8Array | undefined>,
+) => Promise<E.Either<InvalidEvent, RecordedEvent>>
 
 /** How many times an append with `any`/`exists` is retried when a writer got in between. */
 const RETRIES = 5
 
-const wrap = (inner: EventStore, prepare: Prepare | undefined, reveal: Reveal | undefined, keyLookup: ((subject: DataSubject) => Promise<E.Either<StoreError, Uint8Array | undefined>>) | undefined): EventStore => {
+const wrap = (
+  inner: EventStore,
+  prepare: Prepare | undefined,
+  reveal: Reveal | undefined,
+  keyLookup: ((subject: DataSubject) => Promise<E.Either<StoreError, Uint8Array | undefined>>) | undefined,
+): EventStore => {
   const sealedAppend = async (
     stream: string,
     events: readonly EventToAppend[],
@@ -196,7 +206,8 @@ const wrap = (inner: EventStore, prepare: Prepare | undefined, reveal: Reveal | 
         known = r.right
         const first = events[0]
         // A retry of events already stored: let the store answer it as such.
-        if (first !== undefined && known.some((e) => e.id === first.id)) return inner.append(stream, events, expected)()
+        if (first !== undefined && known.some((e) => e.id === first.id))
+          return inner.append(stream, events, expected)()
         previous = known[known.length - 1]
         exact = previous === undefined ? (expected === 'exists' ? 'exists' : 'no-stream') : previous.revision
       }
@@ -210,7 +221,8 @@ const wrap = (inner: EventStore, prepare: Prepare | undefined, reveal: Reveal | 
       }
       const sealed = sealEvents(stream, previous, Math.max(0, firstRevision), toStore)
       const r = await inner.append(stream, sealed, exact)()
-      if (E.isLeft(r) && r.left._tag === 'ConcurrencyConflict' && exact !== expected && attempt < RETRIES) continue
+      if (E.isLeft(r) && r.left._tag === 'ConcurrencyConflict' && exact !== expected && attempt < RETRIES)
+        continue
       return r
     }
   }
@@ -281,7 +293,10 @@ const wrap = (inner: EventStore, prepare: Prepare | undefined, reveal: Reveal | 
   }
   // Imports keep their events exactly as written (already encrypted and sealed, or history from before).
   if (canImportAtomically(inner)) {
-    const withImport: EventStore & AtomicImport = { ...store, importAtomically: (events) => inner.importAtomically(events) }
+    const withImport: EventStore & AtomicImport = {
+      ...store,
+      importAtomically: (events) => inner.importAtomically(events),
+    }
     return withImport
   }
   return store
@@ -389,7 +404,8 @@ export const protectStore = (inner: EventStore, keys: KeyStore): EventStore => {
     return E.right({ ...e, data: revealed } as RecordedEvent)
   }
 
-  const keyLookup = (s: DataSubject): Promise<E.Either<StoreError, Uint8Array | undefined>> => keys.get(subjectKey(s))()
+  const keyLookup = (s: DataSubject): Promise<E.Either<StoreError, Uint8Array | undefined>> =>
+    keys.get(subjectKey(s))()
 
   return wrap(inner, prepare, reveal, keyLookup)
 }

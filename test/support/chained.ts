@@ -14,4 +14,5 @@ export const chainHistory = (events: readonly RecordedEvent[]): RecordedEvent[] 
 }
 
 /** History file lines (without newlines) of recorded events. */
-export const linesOf = (events: readonly RecordedEvent[]): string[] => events.map((e) => historyLine(e).trimEnd())
+export const linesOf = (events: readonly RecordedEvent[]): string[] =>
+  events.map((e) => historyLine(e).trimEnd())

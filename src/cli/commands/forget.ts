@@ -69,7 +69,8 @@ const scan = async (
   const requesters = new Map<string, string>()
   for await (const e of events) {
     const data = e.data as Record<string, unknown>
-    if (e.type === 'TicketOpened' && typeof data.requesterId === 'string') requesters.set(e.stream, data.requesterId)
+    if (e.type === 'TicketOpened' && typeof data.requesterId === 'string')
+      requesters.set(e.stream, data.requesterId)
     let hit = false
     for (const f of personalFieldsOf(e.type)) {
       const v = data[f.field]
@@ -108,8 +109,10 @@ const run = async (args: readonly string[], io: CliIO): Promise<number> => {
     'dry-run': { type: 'boolean' },
   })
   const [id, extra] = p.positionals
-  if (extra !== undefined) throw usageError(`forget: unexpected argument "${extra}". Try 'soutien forget --help'.`)
-  if (id === undefined || id === '') throw usageError("forget: whom? Give a user id (or an agent's, with --agent).")
+  if (extra !== undefined)
+    throw usageError(`forget: unexpected argument "${extra}". Try 'soutien forget --help'.`)
+  if (id === undefined || id === '')
+    throw usageError("forget: whom? Give a user id (or an agent's, with --agent).")
   const storeSpec = stringOpt(p, 'store')
   if (storeSpec === undefined) throw usageError("forget: --store is required. Try 'soutien forget --help'.")
   const keysPath = stringOpt(p, 'keys') ?? (isEsdbUrl(storeSpec) ? undefined : `${storeSpec}.keys`)

@@ -2,16 +2,29 @@
  * `soutien verify`: check every line of a history — JSON, envelope and event
  * codecs, contiguous revisions, increasing positions, time order within
  * streams, the domain rules re-checked from the events with the organisation
- * as it stood at each event, and the hash chain links where present — and
- * print every problem with its line number and event id.
+ * as it stood at each event, and the hash chain (with a stream-head manifest
+ * when given) — and print every problem with its line number and event id.
  *
  * It streams: what it keeps grows with the number of streams (a few facts per
  * ticket, the organisation's dated views, the short major-incident and
  * knowledge streams), never with the number of events of a ticket.
  */
-import { type DecodeProblem, type IsoInstant, instantMs } from '../../domain/codec.js'
+import { createReadStream, readFileSync, statSync } from 'node:fs'
+import { isLeft } from 'fp-ts/lib/Either.js'
+import {
+  type DecodeProblem,
+  formatProblems,
+  type IsoInstant,
+  instantMs,
+  showValue,
+} from '../../domain/codec.js'
 import type { DomainError } from '../../domain/decider.js'
-import { categoryOfStream, type Fact, type RecordedEvent } from '../../domain/envelope.js'
+import {
+  categoryOfStream,
+  decodeRecordedEvent,
+  type Fact,
+  type RecordedEvent,
+} from '../../domain/envelope.js'
 import type {
   EventData,
   KnowledgeEvent,
@@ -19,6 +32,18 @@ import type {
   OrganizationEvent,
   TicketEvent,
 } from '../../domain/events.js'
+import {
+  type ChainProblem,
+  type ChainStatus,
+  type ChainSummary,
+  type ChainWhere,
+  createChainChecker,
+  decodeManifest,
+  type Manifest,
+  type WrittenEvent,
+  writtenEventOf,
+  writtenFormOf,
+} from '../../domain/hash-chain.js'
 import { checkKnowledgeHistory } from '../../domain/knowledge.js'
 import { checkMajorIncidentHistory } from '../../domain/major-incident.js'
 import {
@@ -31,9 +56,9 @@ import {
 import { emptyOrganization, type OrganizationView } from '../../domain/organization-view.js'
 import { checkTicketHistory } from '../../domain/ticket-rules.js'
 import type { SupportDomain } from '../../domain/vocabulary.js'
-import { createSequenceCheck, HistoryFileFailure, readHistoryFile } from '../../store/ndjson.js'
+import { createSequenceCheck } from '../../store/ndjson.js'
 import { parseArgs, stringOpt } from '../args.js'
-import { dataError, EXIT_DATA, EXIT_OK, usageError } from '../errors.js'
+import { CliError, dataError, EXIT_DATA, EXIT_OK, usageError } from '../errors.js'
 import type { CliCommand, CliIO } from '../io.js'
 import { createProgress } from '../progress.js'
 import { openHistory } from '../source.js'
@@ -186,20 +211,22 @@ export const ticketAuditPrefix = (a: TicketAuditFacts | undefined): Fact<TicketE
 
 // ---- the verifier --------------------------------------------------------------
 
-/** One problem of one event: where (line or position), which event, what is wrong. */
+/** One problem: where (a line, a store position, or the end of the history), which event, what is wrong. */
 export interface VerifyProblem {
-  /** 1-based line of a file; for a store, undefined (see `position`). */
+  /** 1-based line of a file. */
   readonly line?: number
+  /** Position in a store. */
   readonly position?: number
   readonly eventId?: string
   readonly message: string
 }
 
 export const formatVerifyProblem = (p: VerifyProblem): string =>
-  `${p.line !== undefined ? `line ${p.line}` : `position ${p.position ?? '?'}`}${p.eventId === undefined ? '' : ` (event ${p.eventId})`}: ${p.message}`
+  `${p.line !== undefined ? `line ${p.line}` : p.position !== undefined ? `position ${p.position}` : 'end of history'}${p.eventId === undefined ? '' : ` (event ${p.eventId})`}: ${p.message}`
 
 const decodeMessage = (p: DecodeProblem): string => `${p.path}: ${p.message}`
 const ruleMessage = (e: DomainError): string => `${e._tag}: ${e.message}`
+const chainMessage = (p: ChainProblem): string => `hash chain: ${p.kind}: ${p.message}`
 
 interface Where {
   readonly line?: number
@@ -212,74 +239,51 @@ interface BufferedFact<E extends MajorIncidentEvent> {
   readonly where: Where
 }
 
-/** How the hash chain looked over the history. */
-export type ChainStatus = 'unchained' | 'links-checked'
-
 export interface HistoryVerifier {
-  /** A line that could not be decoded: its problems. */
-  readonly invalid: (line: number, problems: readonly DecodeProblem[], eventId?: string) => VerifyProblem[]
-  /** A decoded event (line undefined for a store): every problem it has. */
-  readonly event: (e: RecordedEvent, line?: number) => VerifyProblem[]
-  /** Problems that only the end of the history reveals (a declaration never followed by its alert). */
+  /**
+   * A line that could not be decoded: its problems. `json` is the line's JSON
+   * when it is JSON at all: what can be read of it still counts for the order
+   * and the hash chain.
+   */
+  readonly invalid: (line: number, problems: readonly DecodeProblem[], json?: unknown) => VerifyProblem[]
+  /**
+   * A decoded event (`line` undefined for a store): every problem it has.
+   * `json` is the line as written, which the hash covers (before any upcast);
+   * default: the decoded event's own written form.
+   */
+  readonly event: (e: RecordedEvent, line?: number, json?: unknown) => VerifyProblem[]
+  /** Problems only the end of the history reveals (a declaration never followed by its alert, streams cut short). */
   readonly end: () => VerifyProblem[]
-  readonly chain: () => ChainStatus
-  readonly streams: () => number
+  readonly chain: () => { readonly status: ChainStatus; readonly summary: ChainSummary }
 }
 
 /**
  * The checks of `soutien verify`, one line at a time. Each call returns the
- * problems found for that line (and, for a major incident, possibly for the
- * line before it, which only the next event of its stream can settle).
+ * problems settled by that line: its own, and possibly one of an earlier line
+ * that only this one could reveal (a major incident's declaration without its
+ * staff alert; two events of a chained stream swapped or one inserted).
  */
-export const createHistoryVerifier = (): HistoryVerifier => {
+export const createHistoryVerifier = (options: { readonly manifest?: Manifest } = {}): HistoryVerifier => {
   const sequence = createSequenceCheck()
   const org = createDatedOrganization()
+  const chain = createChainChecker(options.manifest === undefined ? {} : { manifest: options.manifest })
   const tickets = new Map<string, TicketAuditFacts | undefined>()
   const incidents = new Map<string, BufferedFact<MajorIncidentEvent>[]>()
   const articles = new Map<string, Fact<KnowledgeEvent>[]>()
-  const lastHash = new Map<string, string | undefined>()
-  let chained = false
-  const seen = new Set<string>()
 
   const problem = (w: Where, message: string): VerifyProblem => ({
     ...(w.line === undefined ? { position: w.position } : { line: w.line }),
     eventId: w.eventId,
     message,
   })
-
-  const checkChain = (e: RecordedEvent, w: Where): VerifyProblem[] => {
-    const { hash, prevHash } = e.meta
-    if (hash !== undefined || prevHash !== undefined) chained = true
-    const known = lastHash.has(e.stream)
-    const previous = lastHash.get(e.stream)
-    lastHash.set(e.stream, hash)
-    if (!chained) return []
-    if (!known)
-      return prevHash === undefined
-        ? []
-        : [
-            problem(
-              w,
-              `meta.prevHash: the first event of ${e.stream} links to a previous event (${prevHash})`,
-            ),
-          ]
-    if (previous === undefined)
-      return prevHash === undefined
-        ? []
-        : [problem(w, `meta.prevHash: the previous event of ${e.stream} has no hash to link to`)]
-    if (prevHash === undefined)
-      return [
-        problem(w, `meta.prevHash: missing; the chain of ${e.stream} is broken (previous hash ${previous})`),
-      ]
-    return prevHash === previous
-      ? []
-      : [
-          problem(
-            w,
-            `meta.prevHash: ${prevHash} is not the previous event's hash ${previous}: the chain of ${e.stream} is broken`,
-          ),
-        ]
-  }
+  const fromChain = (p: ChainProblem): VerifyProblem => ({
+    ...(p.line === undefined ? {} : { line: p.line }),
+    ...(p.position === undefined ? {} : { position: p.position }),
+    ...(p.eventId === undefined ? {} : { eventId: p.eventId }),
+    message: chainMessage(p),
+  })
+  const checkChain = (written: WrittenEvent, where: ChainWhere): VerifyProblem[] =>
+    chain.event(written, where).map(fromChain)
 
   const ticketProblems = (e: Fact<TicketEvent>, stream: string, revision: number): DomainError[] => {
     const before = tickets.get(stream)
@@ -324,16 +328,21 @@ export const createHistoryVerifier = (): HistoryVerifier => {
   }
 
   return {
-    invalid: (line, problems, eventId) =>
-      problems.map((p) => ({
+    invalid: (line, problems, json) => {
+      const written = json === undefined ? undefined : writtenEventOf(json)
+      const out: VerifyProblem[] = problems.map((p) => ({
         line,
-        ...(eventId === undefined ? {} : { eventId }),
+        ...(written === undefined ? {} : { eventId: written.id }),
         message: decodeMessage(p),
-      })),
+      }))
+      // One broken event is reported once, not again by every line after it.
+      if (json !== undefined) sequence.skip(json)
+      if (written !== undefined) out.push(...checkChain(written, { line }))
+      return out
+    },
 
-    event: (e, line) => {
+    event: (e, line, json) => {
       const w: Where = { ...(line === undefined ? {} : { line }), position: e.position, eventId: e.id }
-      seen.add(e.stream)
       const out: VerifyProblem[] = []
       const sequenceProblems = sequence.check(e)
       for (const p of sequenceProblems) out.push(problem(w, decodeMessage(p)))
@@ -364,7 +373,12 @@ export const createHistoryVerifier = (): HistoryVerifier => {
         default:
           break
       }
-      out.push(...checkChain(e, w))
+      out.push(
+        ...checkChain(
+          (json === undefined ? undefined : writtenEventOf(json)) ?? writtenFormOf(e),
+          line === undefined ? { position: e.position } : { line },
+        ),
+      )
       return out
     },
 
@@ -380,19 +394,110 @@ export const createHistoryVerifier = (): HistoryVerifier => {
         for (const p of found.filter((x) => x.index === last))
           out.push(problem(buffered[last]!.where, ruleMessage(p.error)))
       }
+      out.push(...chain.end().map(fromChain))
       return out
     },
 
-    chain: () => (chained ? 'links-checked' : 'unchained'),
-    streams: () => seen.size,
+    chain: () => ({ status: chain.status(), summary: chain.summary() }),
   }
+}
+
+/** The summary's words for the chain: `unchained`, or how many streams are chained, broken… */
+export const describeChain = (status: ChainStatus, s: ChainSummary): string => {
+  const parts: string[] = []
+  if (status === 'unchained') parts.push('unchained')
+  else {
+    parts.push(`${s.chained} stream${s.chained === 1 ? '' : 's'} chained`)
+    if (s.chainedLater > 0) parts.push(`${s.chainedLater} chained from a later revision`)
+    if (s.unchained > 0) parts.push(`${s.unchained} unchained`)
+    if (s.broken > 0) parts.push(`${s.broken} broken`)
+  }
+  const chainText = `hash chain: ${parts.join(', ')}`
+  if (s.manifest === undefined) return chainText
+  const newer = s.manifest.notInManifest
+  return `${chainText}; manifest: ${s.manifest.streams} stream heads checked${newer > 0 ? `, ${newer} newer stream${newer === 1 ? '' : 's'}` : ''}`
+}
+
+// ---- reading lines as written ----------------------------------------------------
+
+/*
+ * verify reads the file itself rather than through `readHistoryFile`: it needs
+ * each line's JSON as written (the hash covers the event before any upcast,
+ * docs/audit.md), which the decoded event no longer is. Lines are split as
+ * `readHistoryFile` splits them (CR before LF dropped, a BOM at the start
+ * dropped, blank lines skipped) and a bad line is worded the same way.
+ */
+
+interface RawLine {
+  readonly line: number
+  readonly text: string
+  /** False for a last line without its newline. */
+  readonly terminated: boolean
+}
+
+/** One line at a time, in constant memory. */
+export async function* rawLines(input: AsyncIterable<Buffer | string>): AsyncGenerator<RawLine> {
+  let parts: Buffer[] = []
+  let line = 0
+  const text = (buf: Buffer): string => {
+    let s = buf.toString('utf8')
+    if (s.endsWith('\r')) s = s.slice(0, -1)
+    if (line === 1 && s.startsWith('\uFEFF')) s = s.slice(1)
+    return s
+  }
+  for await (const c of input) {
+    const chunk = typeof c === 'string' ? Buffer.from(c, 'utf8') : c
+    let start = 0
+    for (let nl = chunk.indexOf(10, start); nl !== -1; nl = chunk.indexOf(10, start)) {
+      const piece = chunk.subarray(start, nl)
+      const buf = parts.length === 0 ? piece : Buffer.concat([...parts, piece])
+      parts = []
+      line += 1
+      yield { line, text: text(buf), terminated: true }
+      start = nl + 1
+    }
+    if (start < chunk.length) parts.push(Buffer.from(chunk.subarray(start)))
+  }
+  if (parts.length > 0) {
+    line += 1
+    yield { line, text: text(Buffer.concat(parts)), terminated: false }
+  }
+}
+
+/** Check one raw line with the verifier. */
+export const verifyLine = (verifier: HistoryVerifier, raw: RawLine): VerifyProblem[] => {
+  let json: unknown
+  try {
+    json = JSON.parse(raw.text)
+  } catch (err) {
+    const detail = err instanceof Error ? err.message : String(err)
+    return verifier.invalid(raw.line, [
+      raw.terminated
+        ? {
+            path: '(line)',
+            expected: 'one JSON object',
+            actual: showValue(raw.text),
+            message: `not valid JSON (${detail})`,
+          }
+        : {
+            path: '(line)',
+            expected: 'a complete last line',
+            actual: showValue(raw.text),
+            message: 'truncated: the file ends in the middle of this line',
+          },
+    ])
+  }
+  const decoded = decodeRecordedEvent(json)
+  return isLeft(decoded)
+    ? verifier.invalid(raw.line, decoded.left, json)
+    : verifier.event(decoded.right, raw.line, json)
 }
 
 // ---- the command -----------------------------------------------------------------
 
 const help = `soutien verify — check a history line by line and list every problem
 
-Usage: soutien verify <history.ndjson|-> [--store path.db|esdb://…]
+Usage: soutien verify <history.ndjson|-> [--store path.db|esdb://…] [--manifest heads.json]
 
 Checks every line:
   - it is one JSON object with the envelope of docs/events.md (id, stream,
@@ -402,39 +507,69 @@ Checks every line:
     contiguous from 0; 'at' never decreases within a stream;
   - the domain rules hold, re-checked from the events with the organisation as
     it stood at each event (who may do what, to which ticket, in which state);
-  - the hash chain links (meta.prevHash = the previous event's meta.hash in its
-    stream) where events carry hashes; a history without any is "unchained".
+  - the hash chain (docs/audit.md): each event's meta.hash is the digest of the
+    event as written, and its meta.prevHash the hash of the event before it in
+    its stream; each broken stream is reported once, at its first broken event.
+    A history without hashes is "unchained".
+With --manifest (written by 'soutien export --manifest'), every stream must
+also reach the head the manifest recorded, with the recorded hash: a stream cut
+short, rewritten or removed is found.
 
 Prints one line per problem, 'line N (event <id>): <what is wrong>', then a
 summary 'N events, M problems'. Exit status 0 when the history is clean, 1
-when any problem was found (or the history cannot be read), 2 for a usage error.
-Reading a store, problems name the event's position instead of a line.
+when any problem was found (or the history or manifest cannot be read), 2 for
+a usage error. Reading a store, problems name the event's position instead.
 
 Options:
-  --store S     read a store instead of a file (SQLite path or esdb:// URL)
-  --manifest F  not supported yet (a usage error)
+  --store S      read a store instead of a file (SQLite path or esdb:// URL)
+  --manifest F   the stream heads to check the history against
 
 Examples:
   soutien verify month.ndjson
+  soutien verify march.ndjson --manifest march.heads.json
   soutien export --store ./helpdesk.db | soutien verify -
   soutien verify --store ./helpdesk.db
 `
+
+/** Read and check a stream-head manifest file. */
+export const loadManifest = (path: string): Manifest => {
+  let text: string
+  try {
+    if (statSync(path).isDirectory()) throw dataError(`cannot read manifest ${path}: it is a directory.`)
+    text = readFileSync(path, 'utf8')
+  } catch (err) {
+    if (err instanceof CliError) throw err
+    const code = (err as NodeJS.ErrnoException).code
+    throw dataError(
+      code === 'ENOENT'
+        ? `cannot read manifest ${path}: no such file. Check the path.`
+        : `cannot read manifest ${path}: ${(err as Error).message}`,
+    )
+  }
+  let json: unknown
+  try {
+    json = JSON.parse(text)
+  } catch (err) {
+    throw dataError(`manifest ${path}: not valid JSON (${(err as Error).message}).`)
+  }
+  const m = decodeManifest(json)
+  if (isLeft(m)) throw dataError(`manifest ${path}: not a stream-head manifest: ${formatProblems(m.left)}.`)
+  return m.right
+}
 
 const BATCH = 64 * 1024
 
 const run = async (args: readonly string[], io: CliIO): Promise<number> => {
   const p = parseArgs('verify', args, { store: { type: 'string' }, manifest: { type: 'string' } })
-  if (stringOpt(p, 'manifest') !== undefined)
-    throw usageError(
-      'verify: --manifest is not supported yet: this release checks the history itself (codecs, order, rules, hash links). Run it without --manifest.',
-    )
   const [file, extra] = p.positionals
   if (extra !== undefined)
     throw usageError(`verify: unexpected argument "${extra}". Try 'soutien verify --help'.`)
   const storeSpec = stringOpt(p, 'store')
+  const manifestPath = stringOpt(p, 'manifest')
   // Validates the arguments and the file (missing, directory) the same way every command does.
   const source = openHistory('verify', file, storeSpec, io)
-  const verifier = createHistoryVerifier()
+  const manifest = manifestPath === undefined ? undefined : loadManifest(manifestPath)
+  const verifier = createHistoryVerifier(manifest === undefined ? {} : { manifest })
   const progress = createProgress('verifying', io.stderr)
   let events = 0
   let problems = 0
@@ -457,18 +592,17 @@ const run = async (args: readonly string[], io: CliIO): Promise<number> => {
         if ((events & 1023) === 0) progress.tick(events)
       }
     } else {
+      const input = file === '-' ? io.stdin : createReadStream(file as string)
       try {
-        for await (const l of readHistoryFile(file === '-' ? io.stdin : (file as string), {
-          checkSequence: false,
-        })) {
+        for await (const raw of rawLines(input)) {
+          if (raw.text.trim() === '') continue
           events++
-          if ('problems' in l) await report(verifier.invalid(l.line, l.problems, l.eventId))
-          else await report(verifier.event(l.event, l.line))
+          await report(verifyLine(verifier, raw))
           if ((events & 1023) === 0) progress.tick(events)
         }
       } catch (err) {
-        if (err instanceof HistoryFileFailure) throw dataError(err.message)
-        throw err
+        if (err instanceof CliError) throw err
+        throw dataError(`cannot read ${source.label}: ${err instanceof Error ? err.message : String(err)}`)
       }
     }
     await report(verifier.end())
@@ -476,18 +610,15 @@ const run = async (args: readonly string[], io: CliIO): Promise<number> => {
     progress.done()
     await source.dispose()
   }
-  const chain =
-    verifier.chain() === 'unchained'
-      ? 'hash chain: unchained'
-      : 'hash chain: links checked (digests are not recomputed by this release)'
-  buffer += `${events} events, ${problems} problem${problems === 1 ? '' : 's'} (${verifier.streams()} streams; ${chain})\n`
+  const { status, summary } = verifier.chain()
+  buffer += `${events} events, ${problems} problem${problems === 1 ? '' : 's'} (${summary.streams} streams; ${describeChain(status, summary)})\n`
   await writeText(io, buffer)
   return problems === 0 ? EXIT_OK : EXIT_DATA
 }
 
 export const verifyCommand: CliCommand = {
   name: 'verify',
-  summary: 'check a history line by line: codecs, order, domain rules, hash links',
+  summary: 'check a history line by line: codecs, order, domain rules, hash chain',
   help,
   run,
 }

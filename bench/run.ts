@@ -58,7 +58,7 @@ export const SIZES: Readonly<Record<'full' | 'smoke', BenchSizes>> = {
     prefill: [1_000, 100_000],
     calendarMs: 500,
     calendarRuns: 3,
-    simulationTickets: 20_000,
+    simulationTickets: 10_000,
     simulationRuns: 3,
   },
   smoke: {

@@ -74,7 +74,7 @@ const silentIO = (): CliIO => ({
  */
 export const replayReport = async (file: string): Promise<number> => {
   const io = silentIO()
-  const source = openHistory('report', file, undefined, io)
+  const source = await openHistory('report', file, undefined, io)
   const folded = await foldHistory(source, io, { withQuality: true, label: 'reading' })
   const report = computeReport(folded, {}, undefined)
   if (report.synthesis === undefined) throw new Error('no synthesis')

@@ -76,6 +76,29 @@ export {
   type TicketEvent,
 } from './domain/events.js'
 // ---- deciders and the organisation -------------------------------------------
+// ---- the hash chain and personal data (docs/audit.md, docs/privacy.md) ---------
+export {
+  type ChainChecker,
+  type ChainProblem,
+  type ChainProblemKind,
+  type ChainStatus,
+  type ChainSummary,
+  type ChainWhere,
+  canonicalJson,
+  checkChains,
+  createChainChecker,
+  createManifestBuilder,
+  decodeManifest,
+  eventHash,
+  hashedContent,
+  type Manifest,
+  manifestText,
+  type StreamHead,
+  sealEvents,
+  type WrittenEvent,
+  writtenEventOf,
+  writtenFormOf,
+} from './domain/hash-chain.js'
 export { checkKnowledgeHistory, knowledgeDecider } from './domain/knowledge.js'
 export { checkMajorIncidentHistory, majorIncidentDecider } from './domain/major-incident.js'
 export {
@@ -86,6 +109,13 @@ export {
   organizationView,
 } from './domain/organization.js'
 export type { Agent, Desk, OrganizationView, Site, User } from './domain/organization-view.js'
+export {
+  type DataSubject,
+  ERASED,
+  type PersonalField,
+  personalFields,
+  subjectKey,
+} from './domain/personal-data.js'
 export { type TicketState, ticketDecider } from './domain/ticket.js'
 export { checkTicketHistory } from './domain/ticket-rules.js'
 export { upcast, upcasters } from './domain/upcasters.js'
@@ -133,6 +163,14 @@ export { renderTimelineText, type Timeline, ticketTimeline } from './projections
 
 // ---- stores ----------------------------------------------------------------------
 export { createEsdbStore, esdbCheckpoint } from './store/esdb.js'
+export {
+  createMemoryKeyStore,
+  type DestroyOutcome,
+  type KeyStore,
+  keyStoreOn,
+  openSqliteKeyStore,
+  type SqliteKeyStore,
+} from './store/keys.js'
 export { createMemoryStore } from './store/memory.js'
 export { exportHistory, importHistory, readHistoryFile } from './store/ndjson.js'
 export type {
@@ -144,4 +182,5 @@ export type {
   StoreUnavailable,
   Subscription,
 } from './store/port.js'
+export { protectStore, sealStore, sealsAppends } from './store/protected.js'
 export { createSqliteCheckpointStore, createSqliteStore, openSqliteStore } from './store/sqlite.js'

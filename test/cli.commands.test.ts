@@ -686,7 +686,9 @@ describe('soutien verify', () => {
     const altered = sealed.map((l, i) => (i === 20 ? l.replace('Profile rebuilt.', 'Profile deleted.') : l))
     const a = await cli(['verify', file('altered.ndjson', `${altered.join('\n')}\n`)])
     expect(a.code).toBe(1)
-    expect(a.stdout).toMatch(/^line 21 \(event evt-20\): hash chain: altered: ticket-T-1: revision 4 \(event evt-20, line 21\) was altered after it was written/)
+    expect(a.stdout).toMatch(
+      /^line 21 \(event evt-20\): hash chain: altered: ticket-T-1: revision 4 \(event evt-20, line 21\) was altered after it was written/,
+    )
     expect(a.stdout).toMatch(/hash chain: 6 streams chained, 1 broken\)\n$/)
     // The end of a stream cut off is only seen against the stream-head manifest (export --manifest).
     const db = join(dir, 'chained.db')

@@ -2,7 +2,13 @@
  * Each way of altering a chained history, and what the chain check names: the
  * kind of alteration and each broken stream's first broken event, by line.
  */
-import { describe, expect, it } from 'vitest'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { Readable, Writable } from 'node:stream'
+import { afterAll, describe, expect, it } from 'vitest'
+import type { CliIO } from '../src/cli/io.js'
+import { main } from '../src/cli/main.js'
 import type { RecordedEvent } from '../src/domain/envelope.js'
 import {
   type ChainProblem,
@@ -10,6 +16,7 @@ import {
   createManifestBuilder,
   eventHash,
   type Manifest,
+  manifestText,
   sealEvents,
   writtenEventOf,
 } from '../src/domain/hash-chain.js'
@@ -270,5 +277,49 @@ describe('histories written before hashing', () => {
     const r = check(lines)
     expect(r.problems).toEqual([])
     expect(r.summary.chainedLater).toBe(1)
+  })
+})
+
+describe('soutien verify on a tampered history file', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'soutien-tamper-'))
+  afterAll(() => rmSync(dir, { recursive: true, force: true }))
+  const heads = join(dir, 'heads.json')
+  writeFileSync(heads, manifestText(manifest))
+
+  const verify = async (lines: readonly string[], ...options: string[]) => {
+    const path = join(dir, `h-${Math.random().toString(36).slice(2)}.ndjson`)
+    writeFileSync(path, `${lines.join('\n')}\n`)
+    let out = ''
+    const stdout = new Writable({
+      write(chunk, _enc, cb) {
+        out += String(chunk)
+        cb()
+      },
+    })
+    const io: CliIO = { stdout, stderr: stdout, stdin: Readable.from(['']), env: {} }
+    const code = await main(['verify', path, ...options], io)
+    return { code, out }
+  }
+
+  it('passes the intact history against its manifest', async () => {
+    const r = await verify(original, '--manifest', heads)
+    expect(r.out).toMatch(/ 0 problems /)
+    expect(r.code).toBe(0)
+  })
+
+  it('exits 1 and names the first broken event of each broken stream, by line and id', async () => {
+    const lines = [...original]
+    const n = lineAt(lines, T1, 1)
+    const j = parse(lines[n - 1] as string)
+    lines[n - 1] = JSON.stringify({ ...j, data: { ...j.data, priority: 'P1' } })
+    const t2Last = chained.filter((e) => e.stream === T2).length - 1
+    const cut = lineAt(lines, T2, t2Last)
+    const kept = lines.filter((_, i) => i + 1 !== cut)
+    const r = await verify(kept, '--manifest', heads)
+    expect(r.code).toBe(1)
+    expect(r.out).toContain(`line ${n} (event ${idAt(T1, 1)}): hash chain: altered`)
+    expect(r.out).toContain(
+      `line ${lineAt(kept, T2, t2Last - 1)} (event ${idAt(T2, t2Last - 1)}): hash chain: truncated`,
+    )
   })
 })

@@ -50,6 +50,8 @@ export const main = async (argv: readonly string[], io: CliIO): Promise<number> 
       io.stderr.write(`soutien ${name}: ${err.message}\n`)
       return err.exitCode
     }
+    // The reader went away (`soutien … | head`): nothing more to say.
+    if ((err as { code?: string } | null)?.code === 'EPIPE') return EXIT_OK
     // Not a known failure: still one line, no stack trace, and a hint to report it.
     const msg = err instanceof Error ? err.message : String(err)
     io.stderr.write(

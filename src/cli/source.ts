@@ -8,7 +8,6 @@ import { existsSync, statSync } from 'node:fs'
 import { isLeft } from 'fp-ts/lib/Either.js'
 import { formatProblems } from '../domain/codec.js'
 import type { RecordedEvent } from '../domain/envelope.js'
-import { createEsdbStore } from '../store/esdb.js'
 import { HistoryFileFailure, readHistoryFile } from '../store/ndjson.js'
 import { type EventStore, StoreFailure } from '../store/port.js'
 import { openSqliteStore } from '../store/sqlite.js'
@@ -26,8 +25,16 @@ export interface HistorySource {
 export const isEsdbUrl = (s: string): boolean => /^(esdb|esdb\+discover|kurrentdb|kdb):\/\//.test(s)
 
 /** Open a store named on the command line: a SQLite file path or an esdb:// URL. */
-export const openStore = (command: string, spec: string, options: { mustExist: boolean }): EventStore => {
-  if (isEsdbUrl(spec)) return createEsdbStore(spec)
+export const openStore = async (command: string, spec: string, options: { mustExist: boolean }): Promise<EventStore> => {
+  if (isEsdbUrl(spec)) {
+    // Loaded only when asked for: the gRPC client costs every other command half a second.
+    const { createEsdbStore } = await import('../store/esdb.js')
+    try {
+      return createEsdbStore(spec)
+    } catch (err) {
+      throw dataError(`cannot use the EventStoreDB store ${spec}: ${err instanceof Error ? err.message : String(err)}`)
+    }
+  }
   if (options.mustExist && !existsSync(spec))
     throw dataError(
       `the store ${spec} does not exist. Check the path, or create it with 'soutien import' or 'soutien simulate --store'.`,
@@ -84,15 +91,15 @@ const fromFile = (path: string, io: CliIO): HistorySource => {
 }
 
 /** The history named by `<file>` or `--store`, exactly one of them. */
-export const openHistory = (
+export const openHistory = async (
   command: string,
   file: string | undefined,
   store: string | undefined,
   io: CliIO,
-): HistorySource => {
+): Promise<HistorySource> => {
   if (file !== undefined && store !== undefined)
     throw usageError(`${command}: give either a history file or --store, not both.`)
-  if (store !== undefined) return fromStore(openStore(command, store, { mustExist: true }), store)
+  if (store !== undefined) return fromStore(await openStore(command, store, { mustExist: true }), store)
   if (file === undefined)
     throw usageError(
       `${command}: which history? Give a file (or '-' for standard input) or --store. Try 'soutien ${command} --help'.`,

@@ -142,11 +142,24 @@ const settled = (t: TicketFacts, now: number): boolean => {
  * Clocks are judged by the recorded policy in force when the ticket was opened
  * (never a what-if override).
  */
-export const dueCommands = (state: ServiceLevelState, now: IsoInstant): readonly TimerRequest[] => {
+export const dueCommands = (state: ServiceLevelState, now: IsoInstant): readonly TimerRequest[] =>
+  dueAmong(state, state.tickets.values(), now)
+
+/**
+ * `dueCommands` over some of the state's tickets: the runner passes only those
+ * that may still need a command (see `createTimerRunner`). The result does not
+ * depend on the order of `tickets`: commands are sorted by stamp then ticket,
+ * and one ticket's commands keep their own order.
+ */
+const dueAmong = (
+  state: ServiceLevelState,
+  tickets: Iterable<TicketFacts>,
+  now: IsoInstant,
+): readonly TimerRequest[] => {
   const nowMs = instantMs(now)
   if (Number.isNaN(nowMs)) throw new Error(`now is not an ISO instant: ${String(now)}`)
   const out: (TimerRequest & { readonly stamp: number; readonly ticketId: string })[] = []
-  for (const t of state.tickets.values()) {
+  for (const t of tickets) {
     if (t.opened > nowMs || settled(t, nowMs)) continue
     const j = judgeTicket(state.org, t, nowMs)
     if (isLeft(j)) continue // unjudged tickets are reported by the projection, not timed
@@ -208,6 +221,14 @@ export const createTimerRunner = <E, R>(deps: TimerRunnerDeps<E, R>): TimerRunne
   let state = initialServiceLevelState()
   let position: number | undefined
   let queue: Promise<unknown> = Promise.resolve()
+  /**
+   * The tickets (by stream id) that may still need a command: every ticket
+   * with a new event, until a run finds it settled with no event after that
+   * run's instant. Settled stays settled as time passes until the ticket's
+   * next event (a reopening), which brings it back here: a run costs the open
+   * tickets, not every ticket ever opened (the same commands as `dueCommands`).
+   */
+  const watched = new Set<string>()
 
   const catchUp = async (): Promise<void> => {
     const events: AsyncIterable<RecordedEvent> = deps.store.readAll(
@@ -216,7 +237,20 @@ export const createTimerRunner = <E, R>(deps: TimerRunnerDeps<E, R>): TimerRunne
     for await (const e of events) {
       state = applyServiceLevelEvent(state, e)
       position = e.position
+      if (e.stream.startsWith('ticket-')) watched.add(e.stream.slice(7))
     }
+  }
+
+  /** The watched tickets, forgetting those settled for good as of `now`. */
+  const openTickets = (now: IsoInstant): TicketFacts[] => {
+    const nowMs = instantMs(now)
+    const open: TicketFacts[] = []
+    for (const key of watched) {
+      const t = state.tickets.get(key)
+      if (t === undefined || (t.lastAt <= nowMs && settled(t, nowMs))) watched.delete(key)
+      else open.push(t)
+    }
+    return open
   }
 
   const run = async (): Promise<TimerRun<E, R>> => {
@@ -224,7 +258,7 @@ export const createTimerRunner = <E, R>(deps: TimerRunnerDeps<E, R>): TimerRunne
     const now = deps.clock.now()
     const accepted: { request: TimerRequest; result: R }[] = []
     const refusals: { request: TimerRequest; error: E }[] = []
-    for (const request of dueCommands(state, now)) {
+    for (const request of dueAmong(state, openTickets(now), now)) {
       const outcome = await deps.handle(request)()
       if (isLeft(outcome)) refusals.push({ request, error: outcome.left })
       else accepted.push({ request, result: outcome.right })

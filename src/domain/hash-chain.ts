@@ -41,13 +41,12 @@ export const canonicalJson = (value: unknown): string => {
         return `[${value.map((v) => (v === undefined ? 'null' : canonicalJson(v))).join(',')}]`
       const o = value as Record<string, unknown>
       // The default sort compares UTF-16 code units, which is what JCS asks for.
-      const keys = Object.keys(o)
-        .filter((k) => o[k] !== undefined)
-        .sort()
+      const keys = Object.keys(o).sort()
       let out = '{'
-      for (let i = 0; i < keys.length; i++) {
-        const k = keys[i] as string
-        out += `${i === 0 ? '' : ','}${JSON.stringify(k)}:${canonicalJson(o[k])}`
+      for (const k of keys) {
+        const v = o[k]
+        if (v === undefined) continue
+        out += `${out.length === 1 ? '' : ','}${JSON.stringify(k)}:${canonicalJson(v)}`
       }
       return `${out}}`
     }

@@ -55,17 +55,21 @@ export const createMemoryKeyStore = (
       if (forgotten.has(subject)) return E.right(undefined)
       let k = keys.get(subject)
       if (k === undefined) {
-        k = random(KEY_BYTES)
+        k = Uint8Array.from(random(KEY_BYTES))
         keys.set(subject, k)
       }
-      return E.right(k)
+      return E.right(Uint8Array.from(k))
     },
-    get: (subject) => async () => E.right(keys.get(subject)),
+    // Copies: a reader holding a key while it is destroyed must not see it turn to zeros.
+    get: (subject) => async () => {
+      const k = keys.get(subject)
+      return E.right(k === undefined ? undefined : Uint8Array.from(k))
+    },
     destroy: (subject, at) => async () => {
       const already = forgotten.get(subject)
       if (already !== undefined) return E.right({ _tag: 'AlreadyForgotten', at: already })
       const k = keys.get(subject)
-      // Overwrite the bytes too: a reference kept elsewhere must not keep the key alive.
+      // Overwrite the bytes as well as dropping them: no stale buffer keeps the key.
       k?.fill(0)
       keys.delete(subject)
       forgotten.set(subject, at)

@@ -126,7 +126,7 @@ const run = async (args: readonly string[], io: CliIO): Promise<number> => {
     throw dataError(
       `${keys.left.message}: without it nothing was stored encrypted, so there is nothing to forget (personal data written in clear cannot be erased by forgetting a key).`,
     )
-  const store = openStore('forget', storeSpec, { mustExist: true })
+  const store = await openStore('forget', storeSpec, { mustExist: true })
   try {
     let found: Found
     try {

@@ -84,7 +84,7 @@ const runExport = async (args: readonly string[], io: CliIO): Promise<number> =>
   const manifestPath = stringOpt(p, 'manifest')
   if (manifestPath !== undefined && manifestPath === out)
     throw usageError('export: --manifest must name another file than --out.')
-  const store = openStore('export', spec, { mustExist: true })
+  const store = await openStore('export', spec, { mustExist: true })
   try {
     const heads = createManifestBuilder()
     const source = manifestPath === undefined ? store : noting(store, heads.add)
@@ -110,7 +110,7 @@ const runImport = async (args: readonly string[], io: CliIO): Promise<number> =>
     throw usageError("import: which file? Give a history file or '-' for standard input.")
   const spec = stringOpt(p, 'store')
   if (spec === undefined) throw usageError("import: --store is required. Try 'soutien import --help'.")
-  const store = openStore('import', spec, { mustExist: false })
+  const store = await openStore('import', spec, { mustExist: false })
   try {
     const r = await importHistory(file === '-' ? io.stdin : file, store)()
     if (isLeft(r)) {

@@ -175,7 +175,7 @@ const run = async (args: readonly string[], io: CliIO): Promise<number> => {
   const format = oneOf('report', p, 'format', ['table', 'json', 'csv', 'html'] as const, 'table')
   const out = stringOpt(p, 'out')
   const policyFile = stringOpt(p, 'policy')
-  const source = openHistory('report', file, stringOpt(p, 'store'), io)
+  const source = await openHistory('report', file, stringOpt(p, 'store'), io)
   const policy = policyFile === undefined ? undefined : loadPolicyFile(policyFile)
   const folded = await foldHistory(source, io, {
     ...(period.asOf === undefined ? {} : { asOf: period.asOf }),

@@ -101,7 +101,7 @@ const run = async (args: readonly string[], io: CliIO): Promise<number> => {
     progress.done()
     const line = `${summary.tickets} tickets, ${summary.events} events from ${summary.from} to ${summary.to} (${summary.majorIncidents} major incidents, ${summary.timerCommands} timer commands, ${Object.values(summary.refused).reduce((a, b) => a + b, 0)} refused commands)`
     if (storeSpec !== undefined) {
-      const store = openStore('simulate', storeSpec, { mustExist: false })
+      const store = await openStore('simulate', storeSpec, { mustExist: false })
       try {
         const r = await importHistory(tmp, store)()
         if (isLeft(r)) throw dataError(`cannot import the simulation into ${storeSpec}: ${r.left.message}`)

@@ -324,7 +324,7 @@ const run = async (args: readonly string[], io: CliIO): Promise<number> => {
   const asOf = instantOpt('sla', p, 'as-of')
   const format = oneOf('sla', p, 'format', ['json', 'csv', 'table'] as const, 'json')
   const policyFile = stringOpt(p, 'policy')
-  const source = openHistory('sla', file, stringOpt(p, 'store'), io)
+  const source = await openHistory('sla', file, stringOpt(p, 'store'), io)
   const policy = policyFile === undefined ? undefined : loadPolicyFile(policyFile)
   const folded = await foldHistory(source, io, {
     ...(asOf === undefined ? {} : { asOf }),

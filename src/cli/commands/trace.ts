@@ -90,7 +90,7 @@ const run = async (args: readonly string[], io: CliIO): Promise<number> => {
   const asOf = instantOpt('trace', p, 'as-of')
   const format = oneOf('trace', p, 'format', ['text', 'json'] as const, 'text')
   const policyFile = stringOpt(p, 'policy')
-  const source = openHistory('trace', file, stringOpt(p, 'store'), io)
+  const source = await openHistory('trace', file, stringOpt(p, 'store'), io)
   const policy = policyFile === undefined ? undefined : loadPolicyFile(policyFile)
 
   // Only the organisation and this ticket are kept; every event still counts for the default as-of.

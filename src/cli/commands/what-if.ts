@@ -247,7 +247,7 @@ const run = async (args: readonly string[], io: CliIO): Promise<number> => {
     )
   const period = periodOptions('what-if', p)
   const format = oneOf('what-if', p, 'format', ['table', 'json'] as const, 'table')
-  const source = openHistory('what-if', file, stringOpt(p, 'store'), io)
+  const source = await openHistory('what-if', file, stringOpt(p, 'store'), io)
   const policy = loadPolicyFile(policyFile)
   const folded = await foldHistory(source, io, {
     ...(period.asOf === undefined ? {} : { asOf: period.asOf }),

@@ -12,8 +12,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { parsePolicy } from '../src/cli/commands/sla.js'
 import { closeIds } from '../src/cli/commands/trace.js'
 import { createHistoryVerifier, formatVerifyProblem } from '../src/cli/commands/verify.js'
-import type { CliIO } from '../src/cli/io.js'
-import { main } from '../src/cli/main.js'
 import { csvCell, csvLine } from '../src/cli/render/csv.js'
 import { isoWeekOf } from '../src/cli/render/series.js'
 import type { IsoInstant } from '../src/domain/codec.js'
@@ -23,32 +21,8 @@ import { organizationAsOf } from '../src/domain/organization.js'
 import { checkTicketHistory } from '../src/domain/ticket-rules.js'
 import type { Actor } from '../src/domain/vocabulary.js'
 import { linesOf as chainedLines, chainHistory } from './support/chained.js'
+import { cli } from './support/cli.js'
 import { POLICY, sampleEvents, sampleLines, sampleNdjson } from './support/cli-history.js'
-
-interface Run {
-  readonly code: number
-  readonly stdout: string
-  readonly stderr: string
-}
-
-const collector = () => {
-  let text = ''
-  const stream = new Writable({
-    write(chunk, _enc, cb) {
-      text += String(chunk)
-      cb()
-    },
-  })
-  return { stream, text: () => text }
-}
-
-const cli = async (argv: readonly string[], stdin = ''): Promise<Run> => {
-  const out = collector()
-  const err = collector()
-  const io: CliIO = { stdout: out.stream, stderr: err.stream, stdin: Readable.from([stdin]), env: {} }
-  const code = await main(argv, io)
-  return { code, stdout: out.text(), stderr: err.text() }
-}
 
 let dir: string
 let history: string

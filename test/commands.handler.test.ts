@@ -338,18 +338,23 @@ describe('command handler: appending', () => {
           channel: 'phone',
           summary: 'printer jammed',
         },
-        meta: { commandId: 'cmd-1', correlationId: 'call-77', causationId: 'phone-call-3' },
+        meta: {
+          commandId: 'cmd-1',
+          correlationId: 'call-77',
+          causationId: 'phone-call-3',
+          hash: expect.stringMatching(/^[0-9a-f]{64}$/),
+        },
       },
     ])
     const stored = await store.readStream('ticket-T-42')()
     expect(stored).toEqual(E.right(r.events))
   })
 
-  it('leaves meta empty when the request carries no ids', async () => {
+  it('carries only the hash chain in meta when the request carries no ids (no prevHash at revision 0)', async () => {
     const { handler } = setup()
     await bootstrap(handler)
     const r = await ok(handler.handle({ command: open(), actor: agent }))
-    expect(r.events[0]?.meta).toEqual({})
+    expect(Object.keys(r.events[0]?.meta ?? {})).toEqual(['hash'])
   })
 
   it("stamps an event with the decider's actor when it overrides the request's", async () => {
@@ -686,7 +691,7 @@ describe('command handler: untrusted input', () => {
     const { handler } = setup()
     await bootstrap(handler)
     const r = await ok(handler.handleInput(JSON.parse(JSON.stringify(open())), agent, { commandId: 'in-1' }))
-    expect(r.events[0]?.meta).toEqual({ commandId: 'in-1' })
+    expect(r.events[0]?.meta).toEqual({ commandId: 'in-1', hash: expect.any(String) })
     const again = await ok(handler.handleInput(open(), agent, { commandId: 'in-1' }))
     expect(again.idempotentReplay).toBe(true)
   })

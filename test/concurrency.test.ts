@@ -94,6 +94,70 @@ describe('concurrent command handlers in memory', () => {
   })
 })
 
+describe('the checks themselves', () => {
+  /** One concurrent run on `wrap(store)`: the judge's verdict. */
+  const run = async (s: fc.Scheduler, seed: number, wrap: (store: EventStore) => EventStore) => {
+    const store = createMemoryStore()
+    await seedOrganization(store)
+    const setup = await sendConcurrently(
+      [createCommandHandler({ store, clock: tickingClock() })],
+      setupRequests,
+    )
+    const requests = Array.from({ length: 4 }, (_, w) => workload(w, 15, seed)).flat()
+    const clock = tickingClock()
+    const handlers = Array.from({ length: 4 }, () =>
+      createCommandHandler({ store: scheduled(s, wrap(store)), clock }),
+    )
+    const outcomes = await s.waitFor(sendConcurrently(handlers, requests))
+    return judge([...setupRequests, ...requests], [...setup, ...outcomes], await readEverything(store))
+  }
+
+  it('catch a store that ignores the expected revision (lost updates)', async () => {
+    const careless = (store: EventStore): EventStore => ({
+      ...store,
+      append: (stream, events) => store.append(stream, events, 'any'),
+    })
+    const result = await fc.check(
+      fc.asyncProperty(fc.scheduler(), fc.integer({ min: 1, max: 1_000_000 }), async (s, seed) => {
+        expect((await run(s, seed, careless)).problems).toEqual([])
+      }),
+      { numRuns: 100 },
+    )
+    expect(result.failed).toBe(true)
+  })
+
+  it('catch doctored histories: an event lost, one recorded twice, one by someone else, one of a refused command', async () => {
+    const store = createMemoryStore()
+    await seedOrganization(store)
+    const handler = createCommandHandler({ store, clock: tickingClock() })
+    const requests = [...setupRequests, ...workload(0, 20, 7)]
+    const outcomes = await sendConcurrently([handler], requests)
+    const stored = await readEverything(store)
+    expect((await judge(requests, outcomes, stored)).problems).toEqual([])
+
+    const last = stored.at(-1) as RecordedEvent
+    const refused = outcomes.find((o) => !o.ok)
+    if (refused === undefined) throw new Error('the workload should have a refused command')
+    const doctored: RecordedEvent[][] = [
+      stored.slice(0, -1),
+      [...stored, { ...last, id: 'copy', revision: last.revision + 1, position: last.position + 1 }],
+      [...stored.slice(0, -1), { ...last, actor: { id: 'impostor', role: 'assistance' } }],
+      [
+        ...stored,
+        {
+          ...last,
+          id: 'extra',
+          revision: last.revision + 1,
+          position: last.position + 1,
+          meta: { commandId: refused.commandId },
+        },
+      ],
+    ]
+    for (const history of doctored)
+      expect((await judge(requests, outcomes, history)).problems).not.toEqual([])
+  })
+})
+
 // ---- several processes on one SQLite file -----------------------------------------------
 
 const dir = mkdtempSync(join(tmpdir(), 'soutien-concurrency-'))

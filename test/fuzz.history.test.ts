@@ -12,7 +12,7 @@ import { join } from 'node:path'
 import { Readable } from 'node:stream'
 import fc from 'fast-check'
 import * as E from 'fp-ts/lib/Either.js'
-import { afterAll, describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it, vi } from 'vitest'
 import { createCommandHandler } from '../src/commands/handler.js'
 import type { Command } from '../src/domain/commands.js'
 import { decodeRecordedEvent, toWire } from '../src/domain/envelope.js'
@@ -335,6 +335,35 @@ describe('readHistoryFile on hostile files', () => {
     // A problem never echoes a megabyte back.
     expect(JSON.stringify(read.map((r) => ('problems' in r ? r.problems : []))).length).toBeLessThan(20_000)
     expectUnpolluted()
+  })
+})
+
+describe('readHistoryFile: regressions', () => {
+  it('does not repeat a megabyte "id" in its reports (it is no event id)', async () => {
+    const path = fileWith(`{"id":"${HUGE}"}\n{"id":"evt-1"}\n`)
+    const read = await readAll(path)
+    expect(read[0]).not.toHaveProperty('eventId')
+    expect(read[1]).toHaveProperty('eventId', 'evt-1')
+    const imported = await importHistory(path, createMemoryStore())()
+    expect(E.isLeft(imported) && imported.left.message.length < 5_000).toBe(true)
+  })
+
+  it('reports a line JSON.parse gives up on (a RangeError on deep nesting) as a problem of that line', async () => {
+    const parse = JSON.parse
+    const spy = vi.spyOn(JSON, 'parse').mockImplementation((text: string, reviver) => {
+      if (text.startsWith('[[[[')) throw new RangeError('Maximum call stack size exceeded')
+      return parse(text, reviver)
+    })
+    try {
+      const read = await readAll(fileWith(`${VALID_LINES[0]}\n${deepArrayText(DEPTH)}\n${VALID_LINES[1]}\n`))
+      expect(read.map((r) => ('event' in r ? 'event' : r.problems[0]?.message))).toEqual([
+        'event',
+        'not valid JSON (Maximum call stack size exceeded)',
+        'event',
+      ])
+    } finally {
+      spy.mockRestore()
+    }
   })
 })
 

@@ -8,8 +8,10 @@ import { existsSync, statSync } from 'node:fs'
 import { isLeft } from 'fp-ts/lib/Either.js'
 import { formatProblems } from '../domain/codec.js'
 import type { RecordedEvent } from '../domain/envelope.js'
+import { openSqliteKeyStore } from '../store/keys.js'
 import { HistoryFileFailure, readHistoryFile } from '../store/ndjson.js'
 import { type EventStore, StoreFailure } from '../store/port.js'
+import { protectStore } from '../store/protected.js'
 import { openSqliteStore } from '../store/sqlite.js'
 import { dataError, usageError } from './errors.js'
 import type { CliIO } from './io.js'
@@ -25,14 +27,20 @@ export interface HistorySource {
 export const isEsdbUrl = (s: string): boolean => /^(esdb|esdb\+discover|kurrentdb|kdb):\/\//.test(s)
 
 /** Open a store named on the command line: a SQLite file path or an esdb:// URL. */
-export const openStore = async (command: string, spec: string, options: { mustExist: boolean }): Promise<EventStore> => {
+export const openStore = async (
+  command: string,
+  spec: string,
+  options: { mustExist: boolean },
+): Promise<EventStore> => {
   if (isEsdbUrl(spec)) {
     // Loaded only when asked for: the gRPC client costs every other command half a second.
     const { createEsdbStore } = await import('../store/esdb.js')
     try {
       return createEsdbStore(spec)
     } catch (err) {
-      throw dataError(`cannot use the EventStoreDB store ${spec}: ${err instanceof Error ? err.message : String(err)}`)
+      throw dataError(
+        `cannot use the EventStoreDB store ${spec}: ${err instanceof Error ? err.message : String(err)}`,
+      )
     }
   }
   if (options.mustExist && !existsSync(spec))
@@ -43,6 +51,28 @@ export const openStore = async (command: string, spec: string, options: { mustEx
   if (isLeft(opened)) throw dataError(`${opened.left.message}. Is it a Soutien SQLite store?`)
   void command
   return opened.right
+}
+
+/** The key store that goes with a SQLite store: `<store>.keys` (docs/privacy.md). */
+export const defaultKeysPath = (storeSpec: string): string | undefined =>
+  isEsdbUrl(storeSpec) ? undefined : `${storeSpec}.keys`
+
+/**
+ * Wrap a store so personal fields are encrypted on append and decrypted on
+ * read, with the keys of `keysPath` (created when `create`); forgotten subjects
+ * read as `[erased]`.
+ */
+export const withKeys = (store: EventStore, keysPath: string, create: boolean): EventStore => {
+  const keys = openSqliteKeyStore(keysPath, { mustExist: !create })
+  if (isLeft(keys)) throw dataError(`${keys.left.message}. Check --keys.`)
+  const protectedStore = protectStore(store, keys.right)
+  return {
+    ...protectedStore,
+    dispose: async () => {
+      await protectedStore.dispose()
+      await keys.right.dispose()
+    },
+  }
 }
 
 const fromStore = (store: EventStore, label: string): HistorySource => ({
@@ -96,10 +126,18 @@ export const openHistory = async (
   file: string | undefined,
   store: string | undefined,
   io: CliIO,
+  /** Decrypt personal fields (default); `verify` reads what is stored, ciphertext and all. */
+  options: { readonly decrypt?: boolean } = {},
 ): Promise<HistorySource> => {
   if (file !== undefined && store !== undefined)
     throw usageError(`${command}: give either a history file or --store, not both.`)
-  if (store !== undefined) return fromStore(await openStore(command, store, { mustExist: true }), store)
+  if (store !== undefined) {
+    // A store written with personal data protection reads back decrypted (forgotten people as [erased]).
+    const raw = await openStore(command, store, { mustExist: true })
+    const keys = defaultKeysPath(store)
+    const decrypt = options.decrypt !== false && keys !== undefined && existsSync(keys)
+    return fromStore(decrypt ? withKeys(raw, keys, false) : raw, store)
+  }
   if (file === undefined)
     throw usageError(
       `${command}: which history? Give a file (or '-' for standard input) or --store. Try 'soutien ${command} --help'.`,

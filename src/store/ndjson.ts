@@ -106,13 +106,18 @@ async function* linesOf(input: AsyncIterable<Buffer | string>): AsyncGenerator<R
 const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v)
 
+/** Longer than any event id: not repeated in reports (a hostile line must not make them megabytes long). */
+const MAX_REPORTED_ID = 256
+
 /** The JSON of one line, or why it is not one. */
 const parseLine = (
   raw: RawLine,
 ): { readonly json: unknown; readonly eventId?: string } | { readonly problems: DecodeProblem[] } => {
   try {
     const json: unknown = JSON.parse(raw.text)
-    return isObject(json) && typeof json.id === 'string' ? { json, eventId: json.id } : { json }
+    return isObject(json) && typeof json.id === 'string' && json.id.length <= MAX_REPORTED_ID
+      ? { json, eventId: json.id }
+      : { json }
   } catch (err) {
     const detail = err instanceof Error ? err.message : String(err)
     return {

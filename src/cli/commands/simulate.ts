@@ -8,12 +8,12 @@ import { join } from 'node:path'
 import { pipeline } from 'node:stream/promises'
 import { isLeft } from 'fp-ts/lib/Either.js'
 import { historyLine, importHistory } from '../../store/ndjson.js'
-import { instantOpt, intOpt, parseArgs, stringOpt } from '../args.js'
+import { boolOpt, instantOpt, intOpt, parseArgs, stringOpt } from '../args.js'
 import { dataError, usageError } from '../errors.js'
 import type { CliCommand, CliIO } from '../io.js'
 import { createProgress } from '../progress.js'
 import { simulate } from '../simulate/engine.js'
-import { openStore } from '../source.js'
+import { defaultKeysPath, isEsdbUrl, openStore, withKeys } from '../source.js'
 
 const help = `soutien simulate — make a realistic support history to try Soutien on
 
@@ -34,6 +34,8 @@ Options:
   --start ISO   first simulated instant (default 2026-03-02T00:00:00.000Z, a Monday)
   --out FILE    write the history there (default: standard output)
   --store S     import it into a store instead (SQLite file or esdb:// URL)
+  --protect     with --store path.db: encrypt names and free text per person
+                (keys in path.db.keys), so that 'soutien forget' can erase someone
 
 Examples:
   soutien simulate --seed 7 --tickets 2000 --out month.ndjson
@@ -60,6 +62,40 @@ const lineWriter = (fd: number) => {
   }
 }
 
+/**
+ * With --protect, the simulation writes through the personal-data layer:
+ * names and free text encrypted per person, keys in `<store>.keys`, so that
+ * `soutien forget` can erase someone (docs/privacy.md).
+ */
+const simulateProtected = async (
+  storeSpec: string,
+  o: { seed: number; tickets: number; days: number | undefined; start: string | undefined },
+  io: CliIO,
+): Promise<number> => {
+  const raw = await openStore('simulate', storeSpec, { mustExist: false })
+  const head = await raw.headPosition()()
+  if (isLeft(head) || head.right >= 0) {
+    await raw.dispose()
+    throw dataError(`simulate --protect needs a new, empty store; ${storeSpec} already holds events.`)
+  }
+  const store = withKeys(raw, defaultKeysPath(storeSpec) ?? `${storeSpec}.keys`, true)
+  try {
+    const summary = await simulate({
+      seed: o.seed,
+      tickets: o.tickets,
+      ...(o.days === undefined ? {} : { days: o.days }),
+      ...(o.start === undefined ? {} : { start: o.start as never }),
+      store,
+    })
+    io.stdout.write(
+      `${summary.tickets} tickets, ${summary.events} events from ${summary.from} to ${summary.to}\nstored in ${storeSpec}, personal data encrypted with the keys in ${storeSpec}.keys\n`,
+    )
+    return 0
+  } finally {
+    await store.dispose()
+  }
+}
+
 const run = async (args: readonly string[], io: CliIO): Promise<number> => {
   const p = parseArgs('simulate', args, {
     tickets: { type: 'string' },
@@ -68,6 +104,7 @@ const run = async (args: readonly string[], io: CliIO): Promise<number> => {
     start: { type: 'string' },
     out: { type: 'string', short: 'o' },
     store: { type: 'string' },
+    protect: { type: 'boolean' },
   })
   if (p.positionals.length > 0) throw usageError(`simulate: unexpected argument "${p.positionals[0]}".`)
   const tickets = intOpt('simulate', p, 'tickets', 1, 1_000_000)
@@ -80,6 +117,11 @@ const run = async (args: readonly string[], io: CliIO): Promise<number> => {
   const storeSpec = stringOpt(p, 'store')
   if (out !== undefined && storeSpec !== undefined)
     throw usageError('simulate: give either --out or --store, not both.')
+  const protect = boolOpt(p, 'protect')
+  if (protect && (storeSpec === undefined || isEsdbUrl(storeSpec)))
+    throw usageError('simulate: --protect goes with --store path.db (the keys are kept in path.db.keys).')
+  if (protect && storeSpec !== undefined)
+    return simulateProtected(storeSpec, { seed, tickets, days, start }, io)
 
   // Always write a file first (to a temporary name): a failed run leaves nothing half-written.
   const dir = mkdtempSync(join(tmpdir(), 'soutien-sim-'))

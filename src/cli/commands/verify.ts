@@ -567,7 +567,7 @@ const run = async (args: readonly string[], io: CliIO): Promise<number> => {
   const storeSpec = stringOpt(p, 'store')
   const manifestPath = stringOpt(p, 'manifest')
   // Validates the arguments and the file (missing, directory) the same way every command does.
-  const source = await openHistory('verify', file, storeSpec, io)
+  const source = await openHistory('verify', file, storeSpec, io, { decrypt: false })
   const manifest = manifestPath === undefined ? undefined : loadManifest(manifestPath)
   const verifier = createHistoryVerifier(manifest === undefined ? {} : { manifest })
   const progress = createProgress('verifying', io.stderr)

@@ -171,6 +171,14 @@ export {
   openSqliteKeyStore,
   type SqliteKeyStore,
 } from './store/keys.js'
+export {
+  type FaultKind,
+  type FaultOptions,
+  type FaultRates,
+  type FaultyStore,
+  faultyStore,
+  type InjectedFault,
+} from './store/faulty.js'
 export { createMemoryStore } from './store/memory.js'
 export { exportHistory, importHistory, readHistoryFile } from './store/ndjson.js'
 export type {

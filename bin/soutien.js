@@ -5,7 +5,9 @@ import { existsSync } from 'node:fs'
 
 const entry = new URL('../dist/src/cli/run.js', import.meta.url)
 if (!existsSync(entry)) {
-  process.stderr.write("soutien: the CLI is not built yet. Run 'npm run build' (npm install does it) and try again.\n")
+  process.stderr.write(
+    "soutien: the CLI is not built yet. Run 'npm run build' (npm install does it) and try again.\n",
+  )
   process.exit(1)
 }
 await import(entry.href)

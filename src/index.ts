@@ -164,14 +164,6 @@ export { renderTimelineText, type Timeline, ticketTimeline } from './projections
 // ---- stores ----------------------------------------------------------------------
 export { createEsdbStore, esdbCheckpoint } from './store/esdb.js'
 export {
-  createMemoryKeyStore,
-  type DestroyOutcome,
-  type KeyStore,
-  keyStoreOn,
-  openSqliteKeyStore,
-  type SqliteKeyStore,
-} from './store/keys.js'
-export {
   type FaultKind,
   type FaultOptions,
   type FaultRates,
@@ -179,6 +171,14 @@ export {
   faultyStore,
   type InjectedFault,
 } from './store/faulty.js'
+export {
+  createMemoryKeyStore,
+  type DestroyOutcome,
+  type KeyStore,
+  keyStoreOn,
+  openSqliteKeyStore,
+  type SqliteKeyStore,
+} from './store/keys.js'
 export { createMemoryStore } from './store/memory.js'
 export { exportHistory, importHistory, readHistoryFile } from './store/ndjson.js'
 export type {

@@ -759,43 +759,67 @@ export const foldOrganization = (facts: Iterable<Fact<OrganizationEvent>>): Orga
   return organizationView(s)
 }
 
+/** The organisation as it stood at each instant, built one fact at a time. */
+export interface DatedOrganization {
+  /** The state after every fact applied so far. */
+  readonly state: () => OrganizationState
+  /** Put this fact in force from its `at`. */
+  readonly apply: (f: Fact<OrganizationEvent>) => void
+  /** The organisation as it stood at `at`, given the facts applied so far. */
+  readonly at: (at: IsoInstant) => OrganizationView
+}
+
 /**
- * The organisation as it stood at any instant: every fact with `at` ≤ the
- * instant is in force (a fact takes effect at its `at`, ties included). Each
- * intermediate view is kept; persistent maps make that cheap.
+ * The incremental form of `organizationAsOf`, for a reader that meets the
+ * organisation's facts as it goes (`soutien verify`). Each intermediate view
+ * is kept; persistent maps make that cheap.
  */
-export const organizationAsOf = (
-  facts: Iterable<Fact<OrganizationEvent>>,
-): ((at: IsoInstant) => OrganizationView) => {
+export const createDatedOrganization = (): DatedOrganization => {
   const times: number[] = []
   const views: OrganizationView[] = []
   let s: OrganizationState = initialOrganizationState
   let latest = Number.NEGATIVE_INFINITY
-  for (const f of facts) {
-    s = evolveOrganization(s, f)
-    // A history that went back in time is flagged by the re-check; here the
-    // view just counts from the latest instant seen, so the search stays sound.
-    latest = Math.max(latest, instantMs(f.at))
-    if (times.length > 0 && times[times.length - 1] === latest) views[views.length - 1] = organizationView(s)
-    else {
-      times.push(latest)
-      views.push(organizationView(s))
-    }
+  return {
+    state: () => s,
+    apply: (f) => {
+      s = evolveOrganization(s, f)
+      // A history that went back in time is flagged by the re-check; here the
+      // view just counts from the latest instant seen, so the search stays sound.
+      latest = Math.max(latest, instantMs(f.at))
+      if (times.length > 0 && times[times.length - 1] === latest)
+        views[views.length - 1] = organizationView(s)
+      else {
+        times.push(latest)
+        views.push(organizationView(s))
+      }
+    },
+    at: (at) => {
+      const t = instantMs(at)
+      let lo = 0
+      let hi = times.length - 1
+      let found = -1
+      while (lo <= hi) {
+        const mid = (lo + hi) >> 1
+        if ((times[mid] as number) <= t) {
+          found = mid
+          lo = mid + 1
+        } else hi = mid - 1
+      }
+      return found < 0 ? emptyOrganization : (views[found] as OrganizationView)
+    },
   }
-  return (at) => {
-    const t = instantMs(at)
-    let lo = 0
-    let hi = times.length - 1
-    let found = -1
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1
-      if ((times[mid] as number) <= t) {
-        found = mid
-        lo = mid + 1
-      } else hi = mid - 1
-    }
-    return found < 0 ? emptyOrganization : (views[found] as OrganizationView)
-  }
+}
+
+/**
+ * The organisation as it stood at any instant: every fact with `at` ≤ the
+ * instant is in force (a fact takes effect at its `at`, ties included).
+ */
+export const organizationAsOf = (
+  facts: Iterable<Fact<OrganizationEvent>>,
+): ((at: IsoInstant) => OrganizationView) => {
+  const dated = createDatedOrganization()
+  for (const f of facts) dated.apply(f)
+  return dated.at
 }
 
 /** A rule a recorded event breaks, by its index in the stream. */

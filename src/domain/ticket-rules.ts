@@ -27,7 +27,7 @@ export interface HistoryProblem {
 }
 
 /** What the re-check needs to know about the ticket before each event. */
-interface Audit {
+export interface TicketAuditFacts {
   readonly ticketId: string
   readonly requesterId: string
   readonly siteId: string
@@ -75,28 +75,61 @@ export const checkTicketHistory = (
   orgAt: (at: IsoInstant) => OrganizationView,
 ): readonly HistoryProblem[] => {
   const problems: HistoryProblem[] = []
-  let audit: Audit | undefined
+  let audit = createTicketAudit()
   events.forEach((e, index) => {
-    const ticketId = audit?.ticketId ?? (e.type === 'TicketOpened' ? e.data.ticketId : '(unopened)')
-    const found = problemOf(e, audit, orgAt(e.at))
-    if (found !== undefined)
-      problems.push({
-        index,
-        error: ticketRefusal(
-          found.tag,
-          ticketId,
-          EVENT_ACTION[e.type],
-          `${found.why} [event ${index}, ${e.type} by ${describeActor(e.actor)} at ${e.at}]`,
-        ),
-      })
-    audit = step(audit, e)
+    const checked = stepTicketAudit(audit, e, orgAt(e.at), `event ${index}`)
+    if (checked.error !== undefined) problems.push({ index, error: checked.error })
+    audit = checked.audit
   })
   return problems
 }
 
+/**
+ * What the re-check knows about a ticket before its next event: a handful of
+ * facts, never the ticket's history (undefined until the opening). Lets a
+ * caller re-check a stream one event at a time in constant memory
+ * (`soutien verify`), with exactly the verdicts of `checkTicketHistory`.
+ */
+export type TicketAudit = TicketAuditFacts | undefined
+
+export const createTicketAudit = (): TicketAudit => undefined
+
+export interface TicketAuditStep {
+  /** The audit after the event, applied as recorded whether or not it broke a rule. */
+  readonly audit: TicketAudit
+  /** The rule the event broke, if any. */
+  readonly error?: DomainError
+}
+
+/**
+ * Check one event against the ticket as it stood before it and the
+ * organisation as it stood at its `at`. `where` names the event in the
+ * message (`event 3`, `revision 3`).
+ */
+export const stepTicketAudit = (
+  audit: TicketAudit,
+  e: Fact<TicketEvent>,
+  org: OrganizationView,
+  where: string,
+): TicketAuditStep => {
+  const found = problemOf(e, audit, org)
+  const next = step(audit, e)
+  if (found === undefined) return { audit: next }
+  const ticketId = audit?.ticketId ?? (e.type === 'TicketOpened' ? e.data.ticketId : '(unopened)')
+  return {
+    audit: next,
+    error: ticketRefusal(
+      found.tag,
+      ticketId,
+      EVENT_ACTION[e.type],
+      `${found.why} [${where}, ${e.type} by ${describeActor(e.actor)} at ${e.at}]`,
+    ),
+  }
+}
+
 const problemOf = (
   e: Fact<TicketEvent>,
-  a: Audit | undefined,
+  a: TicketAuditFacts | undefined,
   org: OrganizationView,
 ): Problem | undefined => {
   if (a === undefined) {
@@ -142,7 +175,7 @@ const openingProblem = (e: Extract<Fact<TicketEvent>, { type: 'TicketOpened' }>,
 
 const ruleProblem = (
   e: Fact<TicketEvent>,
-  a: Audit,
+  a: TicketAuditFacts,
   actor: Actor,
   org: OrganizationView,
 ): Problem | undefined => {
@@ -285,7 +318,7 @@ const ruleProblem = (
 }
 
 /** The audit fold: the facts as recorded, whether or not they broke a rule. */
-const step = (a: Audit | undefined, e: Fact<TicketEvent>): Audit | undefined => {
+const step = (a: TicketAuditFacts | undefined, e: Fact<TicketEvent>): TicketAuditFacts | undefined => {
   const at = instantMs(e.at)
   if (a === undefined) {
     if (e.type !== 'TicketOpened') return undefined
@@ -305,7 +338,7 @@ const step = (a: Audit | undefined, e: Fact<TicketEvent>): Audit | undefined => 
       lastMs: at,
     }
   }
-  const b: Audit = { ...a, lastMs: Number.isNaN(at) ? a.lastMs : Math.max(a.lastMs, at) }
+  const b: TicketAuditFacts = { ...a, lastMs: Number.isNaN(at) ? a.lastMs : Math.max(a.lastMs, at) }
   switch (e.type) {
     case 'TicketOpened':
     case 'HierarchyInvolved':

@@ -358,7 +358,8 @@ const clocksLine = (l: TicketServiceLevels | null, zone: string | undefined): st
   ].join('; ')
 }
 
-const policyLine = (p: SupportPolicy): string => {
+/** A policy on one line: its targets and delays (`none` for an empty table). */
+export const policyLine = (p: SupportPolicy): string => {
   const rec = (r: Readonly<Record<string, string | undefined>>) =>
     Object.entries(r)
       .filter(([, v]) => v !== undefined)

@@ -67,15 +67,21 @@ export type HistoryLine =
   | { readonly line: number; readonly event: RecordedEvent }
   | { readonly line: number; readonly problems: readonly DecodeProblem[]; readonly eventId?: string }
 
-interface RawLine {
+/** One line of a file as read, before parsing. */
+export interface RawLine {
   readonly line: number
   readonly text: string
   /** False for a last line without its newline. */
   readonly terminated: boolean
 }
 
-/** Split a byte stream into lines, in constant memory (one line at a time). */
-async function* linesOf(input: AsyncIterable<Buffer | string>): AsyncGenerator<RawLine> {
+/**
+ * Split a byte stream into lines, in constant memory (one line at a time): a
+ * CR before the LF and a BOM at the start are dropped; blank lines are
+ * yielded (callers skip them). Exported for `soutien verify`, which needs each
+ * line's JSON as written rather than the decoded (upcast) event.
+ */
+export async function* linesOf(input: AsyncIterable<Buffer | string>): AsyncGenerator<RawLine> {
   let parts: Buffer[] = []
   let line = 0
   const text = (buf: Buffer): string => {
@@ -109,8 +115,8 @@ const isObject = (v: unknown): v is Record<string, unknown> =>
 /** Longer than any event id: not repeated in reports (a hostile line must not make them megabytes long). */
 const MAX_REPORTED_ID = 256
 
-/** The JSON of one line, or why it is not one. */
-const parseLine = (
+/** The JSON of one line, or why it is not one (`eventId`: the line's `id`, when short enough to report). */
+export const parseLine = (
   raw: RawLine,
 ): { readonly json: unknown; readonly eventId?: string } | { readonly problems: DecodeProblem[] } => {
   try {

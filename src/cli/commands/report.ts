@@ -14,7 +14,7 @@ import {
 import { thresholdsInForce } from '../../projections/quality.js'
 import { type ServiceLevelReport, serviceLevelReport } from '../../projections/service-levels.js'
 import { renderSynthesisTable, type Synthesis, synthesize } from '../../projections/synthesis.js'
-import { instantOpt, oneOf, type Parsed, parseArgs, stringOpt } from '../args.js'
+import { instantOpt, type OptionSpec, oneOf, type Parsed, parseArgs, stringOpt } from '../args.js'
 import { dataError, EXIT_OK, usageError } from '../errors.js'
 import { type CliCommand, type CliIO, writeOut } from '../io.js'
 import { synthesisCsv } from '../render/csv.js'
@@ -41,6 +41,16 @@ export const periodOptions = (command: string, p: Parsed): PeriodOptions => {
     ...(to === undefined ? {} : { to }),
     ...(asOf === undefined ? {} : { asOf }),
   }
+}
+
+/** The options `report` and `what-if` share: where to read, the period, the policy, the format. */
+export const REPORT_OPTIONS: Readonly<Record<string, OptionSpec>> = {
+  store: { type: 'string' },
+  from: { type: 'string' },
+  to: { type: 'string' },
+  'as-of': { type: 'string' },
+  policy: { type: 'string' },
+  format: { type: 'string' },
 }
 
 export interface ComputedReport {
@@ -159,15 +169,7 @@ Examples:
 `
 
 const run = async (args: readonly string[], io: CliIO): Promise<number> => {
-  const p = parseArgs('report', args, {
-    store: { type: 'string' },
-    from: { type: 'string' },
-    to: { type: 'string' },
-    'as-of': { type: 'string' },
-    policy: { type: 'string' },
-    format: { type: 'string' },
-    out: { type: 'string', short: 'o' },
-  })
+  const p = parseArgs('report', args, { ...REPORT_OPTIONS, out: { type: 'string', short: 'o' } })
   const [file, extra] = p.positionals
   if (extra !== undefined)
     throw usageError(`report: unexpected argument "${extra}". Try 'soutien report --help'.`)

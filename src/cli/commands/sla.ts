@@ -107,30 +107,34 @@ const decodePolicy = (json: unknown, where: string): SupportPolicy => {
   return decodeWith(SupportPolicySet, json, where, '')
 }
 
-/** Read and check a `--policy` file. */
-export const loadPolicyFile = (path: string): SupportPolicy => {
+/**
+ * The JSON of a file named on the command line (`what`: `policy`, `manifest`),
+ * or a data error a user can act on. `directory` says why a directory will not do.
+ */
+export const readJsonFile = (path: string, what: string, directory = 'it is a directory'): unknown => {
   let text: string
   try {
-    if (statSync(path).isDirectory())
-      throw dataError(`cannot read policy ${path}: it is a directory, not a JSON file.`)
+    if (statSync(path).isDirectory()) throw dataError(`cannot read ${what} ${path}: ${directory}.`)
     text = readFileSync(path, 'utf8')
   } catch (err) {
     if (err instanceof CliError) throw err
     const code = (err as NodeJS.ErrnoException).code
     throw dataError(
       code === 'ENOENT'
-        ? `cannot read policy ${path}: no such file. Check the path.`
-        : `cannot read policy ${path}: ${(err as Error).message}`,
+        ? `cannot read ${what} ${path}: no such file. Check the path.`
+        : `cannot read ${what} ${path}: ${(err as Error).message}`,
     )
   }
-  let json: unknown
   try {
-    json = JSON.parse(text)
+    return JSON.parse(text)
   } catch (err) {
-    throw dataError(`policy ${path}: not valid JSON (${(err as Error).message}).`)
+    throw dataError(`${what} ${path}: not valid JSON (${(err as Error).message}).`)
   }
-  return parsePolicy(json, `policy ${path}`)
 }
+
+/** Read and check a `--policy` file. */
+export const loadPolicyFile = (path: string): SupportPolicy =>
+  parsePolicy(readJsonFile(path, 'policy', 'it is a directory, not a JSON file'), `policy ${path}`)
 
 // ---- folding a history ---------------------------------------------------------
 

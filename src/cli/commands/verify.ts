@@ -9,15 +9,9 @@
  * ticket, the organisation's dated views, the short major-incident and
  * knowledge streams), never with the number of events of a ticket.
  */
-import { createReadStream, readFileSync, statSync } from 'node:fs'
+import { createReadStream } from 'node:fs'
 import { isLeft } from 'fp-ts/lib/Either.js'
-import {
-  type DecodeProblem,
-  formatProblems,
-  type IsoInstant,
-  instantMs,
-  showValue,
-} from '../../domain/codec.js'
+import { type DecodeProblem, formatProblems } from '../../domain/codec.js'
 import type { DomainError } from '../../domain/decider.js'
 import {
   categoryOfStream,
@@ -26,7 +20,6 @@ import {
   type RecordedEvent,
 } from '../../domain/envelope.js'
 import type {
-  EventData,
   KnowledgeEvent,
   MajorIncidentEvent,
   OrganizationEvent,
@@ -46,168 +39,15 @@ import {
 } from '../../domain/hash-chain.js'
 import { checkKnowledgeHistory } from '../../domain/knowledge.js'
 import { checkMajorIncidentHistory } from '../../domain/major-incident.js'
-import {
-  checkOrganizationEvent,
-  evolveOrganization,
-  initialOrganizationState,
-  type OrganizationState,
-  organizationView,
-} from '../../domain/organization.js'
-import { emptyOrganization, type OrganizationView } from '../../domain/organization-view.js'
-import { checkTicketHistory } from '../../domain/ticket-rules.js'
-import type { SupportDomain } from '../../domain/vocabulary.js'
-import { createSequenceCheck } from '../../store/ndjson.js'
+import { checkOrganizationEvent, createDatedOrganization } from '../../domain/organization.js'
+import { createTicketAudit, stepTicketAudit, type TicketAudit } from '../../domain/ticket-rules.js'
+import { createSequenceCheck, linesOf, parseLine, type RawLine } from '../../store/ndjson.js'
 import { parseArgs, stringOpt } from '../args.js'
 import { CliError, dataError, EXIT_DATA, EXIT_OK, usageError } from '../errors.js'
 import type { CliCommand, CliIO } from '../io.js'
 import { createProgress } from '../progress.js'
 import { openHistory } from '../source.js'
-import { writeText } from './sla.js'
-
-// ---- the organisation as it stood at any instant, built as the file is read ----
-
-/**
- * The incremental form of `organizationAsOf`: each organisation event read so
- * far is in force from its `at` (the latest instant seen, if the stream went
- * back in time, which its own check reports). Views share their storage
- * (persistent maps), so keeping one per instant is cheap.
- */
-const createDatedOrganization = () => {
-  const times: number[] = []
-  const views: OrganizationView[] = []
-  let state: OrganizationState = initialOrganizationState
-  let latest = Number.NEGATIVE_INFINITY
-  return {
-    state: (): OrganizationState => state,
-    apply: (e: Fact<OrganizationEvent>): void => {
-      state = evolveOrganization(state, e)
-      latest = Math.max(latest, instantMs(e.at))
-      if (times.length > 0 && times[times.length - 1] === latest)
-        views[views.length - 1] = organizationView(state)
-      else {
-        times.push(latest)
-        views.push(organizationView(state))
-      }
-    },
-    at: (at: IsoInstant): OrganizationView => {
-      const t = instantMs(at)
-      let lo = 0
-      let hi = times.length - 1
-      let found = -1
-      while (lo <= hi) {
-        const mid = (lo + hi) >> 1
-        if ((times[mid] as number) <= t) {
-          found = mid
-          lo = mid + 1
-        } else hi = mid - 1
-      }
-      return found < 0 ? emptyOrganization : (views[found] as OrganizationView)
-    },
-  }
-}
-
-// ---- a ticket's rules, checked one event at a time in constant memory ----------
-
-/**
- * What `checkTicketHistory` knows about a ticket before its next event, kept
- * here as a handful of facts instead of the ticket's whole history. It follows
- * the re-check's own fold (the facts as recorded, rule broken or not) so that a
- * short synthetic history can stand for the real one: re-checking that
- * history followed by the new event reports exactly what re-checking the whole
- * stream would report for it (a property the tests check on random histories).
- */
-export interface TicketAuditFacts {
-  readonly opening: Fact<Extract<TicketEvent, { type: 'TicketOpened' }>>
-  readonly phase: 'open' | 'resolved' | 'closed'
-  readonly owner: string | null
-  readonly domain: SupportDomain | null
-  readonly awaiting: SupportDomain | null
-  readonly suspended: boolean
-  readonly toldRestored: boolean
-  readonly rated: boolean
-  readonly incidents: readonly string[]
-  /** Latest `at` so far. */
-  readonly lastAt: IsoInstant
-}
-
-const later = (a: IsoInstant, b: IsoInstant): IsoInstant => (instantMs(b) > instantMs(a) ? b : a)
-
-/** The facts after `e` (undefined while the stream has not started with its opening). */
-export const stepTicketAudit = (
-  a: TicketAuditFacts | undefined,
-  e: Fact<TicketEvent>,
-): TicketAuditFacts | undefined => {
-  if (a === undefined) {
-    if (e.type !== 'TicketOpened') return undefined
-    // Free text is not needed to judge later events: keep the opening small.
-    const opening = { ...e, data: { ...e.data, summary: '-' } }
-    return {
-      opening,
-      phase: 'open',
-      owner: null,
-      domain: null,
-      awaiting: null,
-      suspended: false,
-      toldRestored: false,
-      rated: false,
-      incidents: [],
-      lastAt: e.at,
-    }
-  }
-  const b: TicketAuditFacts = { ...a, lastAt: later(a.lastAt, e.at) }
-  switch (e.type) {
-    case 'TicketQualified':
-      return { ...b, domain: e.data.domain }
-    case 'TicketAssigned':
-      return { ...b, owner: e.data.ownerId }
-    case 'UserInformed':
-      return a.phase === 'resolved' && e.data.kind === 'restoration' ? { ...b, toldRestored: true } : b
-    case 'TicketEscalated':
-      return { ...b, awaiting: e.data.domain }
-    case 'ExpertAdviceGiven':
-      return { ...b, awaiting: null }
-    case 'TicketSuspended':
-      return { ...b, suspended: true }
-    case 'TicketResumed':
-      return { ...b, suspended: false }
-    case 'TicketResolved':
-      return { ...b, phase: 'resolved', awaiting: null, suspended: false, toldRestored: false, rated: false }
-    case 'TicketReopened':
-      return { ...b, phase: 'open', awaiting: null, suspended: false, toldRestored: false, rated: false }
-    case 'TicketClosed':
-      return { ...b, phase: 'closed' }
-    case 'SatisfactionRecorded':
-      return { ...b, rated: true }
-    case 'TicketLinkedToMajorIncident':
-      return { ...b, incidents: [...b.incidents, e.data.incidentId] }
-    default:
-      return b
-  }
-}
-
-/** A short history that leaves the re-check in the state these facts describe. */
-export const ticketAuditPrefix = (a: TicketAuditFacts | undefined): Fact<TicketEvent>[] => {
-  if (a === undefined) return []
-  const actor = a.opening.actor
-  const at = a.lastAt
-  const ev = <E extends TicketEvent>(type: E['type'], data: E['data']): Fact<TicketEvent> =>
-    ({ type, data, at, actor }) as Fact<TicketEvent>
-  const out: Fact<TicketEvent>[] = [{ ...a.opening, at }]
-  if (a.domain !== null)
-    out.push(ev('TicketQualified', { kind: 'incident', domain: a.domain, priority: 'P3' }))
-  if (a.owner !== null) out.push(ev('TicketAssigned', { ownerId: a.owner }))
-  for (const incidentId of a.incidents) out.push(ev('TicketLinkedToMajorIncident', { incidentId }))
-  if (a.phase !== 'open') {
-    out.push(ev('TicketResolved', { resolutionCode: '-', solution: '-' } as EventData<'TicketResolved'>))
-    if (a.toldRestored) out.push(ev('UserInformed', { kind: 'restoration', message: '-' }))
-    if (a.phase === 'closed') out.push(ev('TicketClosed', {}))
-  }
-  // These three are recorded as they come whatever the phase: they go last.
-  if (a.awaiting !== null) out.push(ev('TicketEscalated', { domain: a.awaiting, reason: 'manual' }))
-  if (a.suspended) out.push(ev('TicketSuspended', { reason: 'awaiting-user' }))
-  if (a.rated) out.push(ev('SatisfactionRecorded', { score: 3 }))
-  return out
-}
+import { readJsonFile, writeText } from './sla.js'
 
 // ---- the verifier --------------------------------------------------------------
 
@@ -267,7 +107,7 @@ export const createHistoryVerifier = (options: { readonly manifest?: Manifest } 
   const sequence = createSequenceCheck()
   const org = createDatedOrganization()
   const chain = createChainChecker(options.manifest === undefined ? {} : { manifest: options.manifest })
-  const tickets = new Map<string, TicketAuditFacts | undefined>()
+  const tickets = new Map<string, TicketAudit>()
   const incidents = new Map<string, BufferedFact<MajorIncidentEvent>[]>()
   const articles = new Map<string, Fact<KnowledgeEvent>[]>()
 
@@ -285,17 +125,16 @@ export const createHistoryVerifier = (options: { readonly manifest?: Manifest } 
   const checkChain = (written: WrittenEvent, where: ChainWhere): VerifyProblem[] =>
     chain.event(written, where).map(fromChain)
 
+  // A ticket is re-checked one event at a time: what is kept is a few facts per ticket.
   const ticketProblems = (e: Fact<TicketEvent>, stream: string, revision: number): DomainError[] => {
-    const before = tickets.get(stream)
-    const prefix = ticketAuditPrefix(before)
-    // The organisation lookups of the synthetic prefix only concern problems that are not reported.
-    const found = checkTicketHistory([...prefix, e], org.at).filter((p) => p.index === prefix.length)
-    tickets.set(stream, stepTicketAudit(before, e))
-    // The re-check counts events from the start of what it was given: name the real revision.
-    return found.map((p) => ({
-      ...p.error,
-      message: p.error.message.replace(`[event ${prefix.length}, `, `[revision ${revision}, `),
-    }))
+    const checked = stepTicketAudit(
+      tickets.get(stream) ?? createTicketAudit(),
+      e,
+      org.at(e.at),
+      `revision ${revision}`,
+    )
+    tickets.set(stream, checked.audit)
+    return checked.error === undefined ? [] : [checked.error]
   }
 
   const incidentProblems = (e: Fact<MajorIncidentEvent>, stream: string, w: Where): VerifyProblem[] => {
@@ -421,76 +260,20 @@ export const describeChain = (status: ChainStatus, s: ChainSummary): string => {
 // ---- reading lines as written ----------------------------------------------------
 
 /*
- * verify reads the file itself rather than through `readHistoryFile`: it needs
- * each line's JSON as written (the hash covers the event before any upcast,
- * docs/audit.md), which the decoded event no longer is. Lines are split as
- * `readHistoryFile` splits them (CR before LF dropped, a BOM at the start
- * dropped, blank lines skipped) and a bad line is worded the same way.
+ * verify reads the file with `linesOf` rather than through `readHistoryFile`:
+ * it needs each line's JSON as written (the hash covers the event before any
+ * upcast, docs/audit.md), which the decoded event no longer is. Lines are
+ * split, and a bad line worded, exactly as `readHistoryFile` does.
  */
-
-interface RawLine {
-  readonly line: number
-  readonly text: string
-  /** False for a last line without its newline. */
-  readonly terminated: boolean
-}
-
-/** One line at a time, in constant memory. */
-export async function* rawLines(input: AsyncIterable<Buffer | string>): AsyncGenerator<RawLine> {
-  let parts: Buffer[] = []
-  let line = 0
-  const text = (buf: Buffer): string => {
-    let s = buf.toString('utf8')
-    if (s.endsWith('\r')) s = s.slice(0, -1)
-    if (line === 1 && s.startsWith('\uFEFF')) s = s.slice(1)
-    return s
-  }
-  for await (const c of input) {
-    const chunk = typeof c === 'string' ? Buffer.from(c, 'utf8') : c
-    let start = 0
-    for (let nl = chunk.indexOf(10, start); nl !== -1; nl = chunk.indexOf(10, start)) {
-      const piece = chunk.subarray(start, nl)
-      const buf = parts.length === 0 ? piece : Buffer.concat([...parts, piece])
-      parts = []
-      line += 1
-      yield { line, text: text(buf), terminated: true }
-      start = nl + 1
-    }
-    if (start < chunk.length) parts.push(Buffer.from(chunk.subarray(start)))
-  }
-  if (parts.length > 0) {
-    line += 1
-    yield { line, text: text(Buffer.concat(parts)), terminated: false }
-  }
-}
 
 /** Check one raw line with the verifier. */
 export const verifyLine = (verifier: HistoryVerifier, raw: RawLine): VerifyProblem[] => {
-  let json: unknown
-  try {
-    json = JSON.parse(raw.text)
-  } catch (err) {
-    const detail = err instanceof Error ? err.message : String(err)
-    return verifier.invalid(raw.line, [
-      raw.terminated
-        ? {
-            path: '(line)',
-            expected: 'one JSON object',
-            actual: showValue(raw.text),
-            message: `not valid JSON (${detail})`,
-          }
-        : {
-            path: '(line)',
-            expected: 'a complete last line',
-            actual: showValue(raw.text),
-            message: 'truncated: the file ends in the middle of this line',
-          },
-    ])
-  }
-  const decoded = decodeRecordedEvent(json)
+  const parsed = parseLine(raw)
+  if ('problems' in parsed) return verifier.invalid(raw.line, parsed.problems)
+  const decoded = decodeRecordedEvent(parsed.json)
   return isLeft(decoded)
-    ? verifier.invalid(raw.line, decoded.left, json)
-    : verifier.event(decoded.right, raw.line, json)
+    ? verifier.invalid(raw.line, decoded.left, parsed.json)
+    : verifier.event(decoded.right, raw.line, parsed.json)
 }
 
 // ---- the command -----------------------------------------------------------------
@@ -533,26 +316,7 @@ Examples:
 
 /** Read and check a stream-head manifest file. */
 export const loadManifest = (path: string): Manifest => {
-  let text: string
-  try {
-    if (statSync(path).isDirectory()) throw dataError(`cannot read manifest ${path}: it is a directory.`)
-    text = readFileSync(path, 'utf8')
-  } catch (err) {
-    if (err instanceof CliError) throw err
-    const code = (err as NodeJS.ErrnoException).code
-    throw dataError(
-      code === 'ENOENT'
-        ? `cannot read manifest ${path}: no such file. Check the path.`
-        : `cannot read manifest ${path}: ${(err as Error).message}`,
-    )
-  }
-  let json: unknown
-  try {
-    json = JSON.parse(text)
-  } catch (err) {
-    throw dataError(`manifest ${path}: not valid JSON (${(err as Error).message}).`)
-  }
-  const m = decodeManifest(json)
+  const m = decodeManifest(readJsonFile(path, 'manifest'))
   if (isLeft(m)) throw dataError(`manifest ${path}: not a stream-head manifest: ${formatProblems(m.left)}.`)
   return m.right
 }
@@ -594,7 +358,7 @@ const run = async (args: readonly string[], io: CliIO): Promise<number> => {
     } else {
       const input = file === '-' ? io.stdin : createReadStream(file as string)
       try {
-        for await (const raw of rawLines(input)) {
+        for await (const raw of linesOf(input)) {
           if (raw.text.trim() === '') continue
           events++
           await report(verifyLine(verifier, raw))

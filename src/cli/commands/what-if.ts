@@ -8,13 +8,14 @@ import type { IsoInstant } from '../../domain/codec.js'
 import type { SupportPolicy } from '../../domain/events.js'
 import type { ClockStatus } from '../../projections/service-level-types.js'
 import type { GroupQuality, QualityLevel, Synthesis } from '../../projections/synthesis.js'
+import { policyLine } from '../../projections/timeline.js'
 import { oneOf, parseArgs, stringOpt } from '../args.js'
 import { EXIT_OK, usageError } from '../errors.js'
 import type { CliCommand, CliIO } from '../io.js'
 import { GROUPINGS } from '../render/csv.js'
 import { hoursMinutes, percent, points, renderTable } from '../render/table.js'
 import { openHistory } from '../source.js'
-import { computeReport, periodOptions, warnUnjudgedSummary } from './report.js'
+import { computeReport, periodOptions, REPORT_OPTIONS, warnUnjudgedSummary } from './report.js'
 import { foldHistory, loadPolicyFile, writeText } from './sla.js'
 
 export interface RateDelta {
@@ -149,18 +150,6 @@ const row = (name: string, c: GroupComparison): string[] => [
   arrow(c.qualityLevel),
 ]
 
-const policyLine = (p: SupportPolicy): string => {
-  const rec = (r: Readonly<Record<string, string | undefined>>) =>
-    Object.entries(r)
-      .filter(([, v]) => v !== undefined)
-      .map(([k, v]) => `${k} ${v}`)
-      .join(', ') || 'none'
-  return (
-    `response ${p.responseTarget}; escalation delays: ${rec(p.escalationDelays)}; ` +
-    `resolution targets: ${rec(p.resolutionTargets)}; bulletin ${p.majorIncidentBulletinTarget}`
-  )
-}
-
 /** The comparison as text for a terminal. */
 export const renderWhatIfTable = (w: WhatIf): string => {
   const out: string[] = []
@@ -229,14 +218,7 @@ Example:
 `
 
 const run = async (args: readonly string[], io: CliIO): Promise<number> => {
-  const p = parseArgs('what-if', args, {
-    store: { type: 'string' },
-    from: { type: 'string' },
-    to: { type: 'string' },
-    'as-of': { type: 'string' },
-    policy: { type: 'string' },
-    format: { type: 'string' },
-  })
+  const p = parseArgs('what-if', args, REPORT_OPTIONS)
   const [file, extra] = p.positionals
   if (extra !== undefined)
     throw usageError(`what-if: unexpected argument "${extra}". Try 'soutien what-if --help'.`)

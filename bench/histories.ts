@@ -77,7 +77,9 @@ type Json = Record<string, unknown>
  * back to back. The organisation stream is written once, first.
  */
 export const replicateHistory = (basePath: string, targetEvents: number, path: string): number => {
-  const lines = readFileSync(basePath, 'utf8').split('\n').filter((l) => l.length > 0)
+  const lines = readFileSync(basePath, 'utf8')
+    .split('\n')
+    .filter((l) => l.length > 0)
   const base = lines.map((l) => JSON.parse(l) as Json)
   const org = base.filter((e) => e.stream === 'organization')
   const activity = base.filter((e) => e.stream !== 'organization')
@@ -102,7 +104,8 @@ export const replicateHistory = (basePath: string, targetEvents: number, path: s
       // Every id that names a stream of the copy, and every instant, moves with it.
       for (const key of ['ticketId', 'incidentId', 'articleId', 'knowledgeArticleId'])
         if (typeof data[key] === 'string') data[key] = rename(data[key] as string)
-      if (typeof data.expectedResolutionAt === 'string') data.expectedResolutionAt = at(data.expectedResolutionAt)
+      if (typeof data.expectedResolutionAt === 'string')
+        data.expectedResolutionAt = at(data.expectedResolutionAt)
       const copy = {
         id: eventId(position),
         stream: rename(stream),
@@ -124,7 +127,10 @@ export const replicateHistory = (basePath: string, targetEvents: number, path: s
 }
 
 /** A cached replicated history of at least `targetEvents` events, and its exact size. */
-export const replicatedHistory = (basePath: string, targetEvents: number): { path: string; events: number } => {
+export const replicatedHistory = (
+  basePath: string,
+  targetEvents: number,
+): { path: string; events: number } => {
   const digest = createHash('sha256').update(readFileSync(basePath)).digest('hex').slice(0, 16)
   const path = join(benchDir(), `replay-${digest}-${targetEvents}.ndjson`)
   const meta = `${path}.events`

@@ -433,4 +433,3 @@ export const simulationBench = async (args: { tickets: number; seed: number }): 
   rmSync(path, { force: true })
   return { tickets: r.tickets, events: r.events, seconds: r.seconds, ticketsPerSecond: r.tickets / r.seconds }
 }
-

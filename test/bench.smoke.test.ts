@@ -49,7 +49,10 @@ describe('npm run bench, at smoke size', () => {
       // Every command of the mix was accepted: the throughput is that of real work.
       const details = r.details as Record<string, { rounds?: { refused: number }[] }>
       for (const k of ['commands.memory.10', 'commands.memory.100', 'commands.sqlite.10'])
-        expect(details[k]?.rounds?.every((round) => round.refused === 0), k).toBe(true)
+        expect(
+          details[k]?.rounds?.every((round) => round.refused === 0),
+          k,
+        ).toBe(true)
       const table = renderTable(r.rows)
       expect(table).toContain('replay (soutien report path)')
       expect(table).toMatch(/met|MISSED/)
@@ -82,7 +85,15 @@ const digits = (max: number, width: number) =>
   fc.integer({ min: 0, max }).map((n) => String(n).padStart(width, '0'))
 /** Instant-shaped strings, most in range, some not (month 13, day 31 of April, 24:00…). */
 const instantLike = fc
-  .tuple(digits(9999, 4), digits(13, 2), digits(32, 2), digits(25, 2), digits(61, 2), digits(61, 2), digits(999, 3))
+  .tuple(
+    digits(9999, 4),
+    digits(13, 2),
+    digits(32, 2),
+    digits(25, 2),
+    digits(61, 2),
+    digits(61, 2),
+    digits(999, 3),
+  )
   .map(([y, mo, d, h, mi, s, ms]) => `${y}-${mo}-${d}T${h}:${mi}:${s}.${ms}Z`)
 
 describe('the instant fast paths', () => {
@@ -106,9 +117,16 @@ describe('the instant fast paths', () => {
 
   it('IsoInstant accepts exactly the strings that survive a round trip through Date', () => {
     fc.assert(
-      fc.property(fc.oneof(instantLike, fc.string(), instantLike.map((s) => s.slice(1))), (s) => {
-        expect(IsoInstant.is(s)).toBe(slowIsoInstant(s))
-      }),
+      fc.property(
+        fc.oneof(
+          instantLike,
+          fc.string(),
+          instantLike.map((s) => s.slice(1)),
+        ),
+        (s) => {
+          expect(IsoInstant.is(s)).toBe(slowIsoInstant(s))
+        },
+      ),
       { numRuns: 20_000 },
     )
     for (const s of ['2024-02-29T00:00:00.000Z', '2100-02-29T00:00:00.000Z', '2000-02-29T23:59:59.999Z'])
@@ -121,7 +139,9 @@ describe('the instant fast paths', () => {
         fc.oneof(
           instantLike,
           fc.string(),
-          fc.integer({ min: -62_167_219_200_000, max: 253_402_300_799_999 }).map((ms) => new Date(ms).toISOString()),
+          fc
+            .integer({ min: -62_167_219_200_000, max: 253_402_300_799_999 })
+            .map((ms) => new Date(ms).toISOString()),
         ),
         (s) => {
           expect(Object.is(instantMs(s), Date.parse(s))).toBe(true)

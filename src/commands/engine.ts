@@ -6,6 +6,7 @@
  *
  * handler.ts binds it to Soutien's deciders; tests bind it to small ones.
  */
+import { randomFillSync } from 'node:crypto'
 import * as E from 'fp-ts/lib/Either.js'
 import type { TaskEither } from 'fp-ts/lib/TaskEither.js'
 import { v7 as uuidv7 } from 'uuid'
@@ -132,6 +133,39 @@ const sealFor =
   ): readonly EventToAppend[] =>
     sealsAppends(store) ? events : sealEvents(stream, previous, firstRevision, events)
 
+// ---- event ids ------------------------------------------------------------------
+
+/**
+ * UUID v7 ids (time-ordered, monotonic within the process, as `uuid`'s `v7()`
+ * makes them), with their random bits drawn from a pool refilled 4 KiB at a
+ * time: `v7()` asks WebCrypto for 16 bytes per id, about 5 µs each on Node 20,
+ * which was 40 % of an in-memory command.
+ */
+export const pooledUuidv7 = (): (() => string) => {
+  const pool = new Uint8Array(4096)
+  let offset = pool.length
+  let msecs = Number.NEGATIVE_INFINITY
+  let seq = 0
+  return () => {
+    if (offset === pool.length) {
+      randomFillSync(pool)
+      offset = 0
+    }
+    const random = pool.subarray(offset, offset + 16)
+    offset += 16
+    // uuid's own state rule: a new millisecond starts a random sequence, the same one counts up.
+    const now = Date.now()
+    if (now > msecs) {
+      msecs = now
+      seq = ((random[6]! & 0x7f) << 24) | (random[7]! << 16) | (random[8]! << 8) | random[9]!
+    } else {
+      seq = (seq + 1) | 0
+      if (seq === 0) msecs++
+    }
+    return uuidv7({ random, msecs, seq })
+  }
+}
+
 // ---- the handler --------------------------------------------------------------
 
 const reject = (command: CommandType, stream: string, error: DomainError): Rejected => ({
@@ -154,7 +188,7 @@ interface StreamSnapshot {
 
 export const createHandler = (routing: Routing, deps: HandlerDeps): CommandHandler => {
   const { store, clock } = deps
-  const newId = deps.newId ?? uuidv7
+  const newId = deps.newId ?? pooledUuidv7()
   const maxRetries = deps.maxRetries ?? 3
   const seal = sealFor(store)
   if (!Number.isInteger(maxRetries) || maxRetries < 0)

@@ -8,6 +8,7 @@
  * addBusinessTime calls/s up to 5 business days.
  */
 import { isLeft } from 'fp-ts/lib/Either.js'
+import { FR_HOLIDAYS_2026 } from '../src/cli/simulate/organization.js'
 import { type Calendar, makeCalendar, type WeeklyPattern } from '../src/domain/calendar.js'
 
 const MIN = 60_000
@@ -18,19 +19,7 @@ const OFFICE = [
   ['13:30', '18:00'],
 ] as const
 const weekly: WeeklyPattern = { mon: OFFICE, tue: OFFICE, wed: OFFICE, thu: OFFICE, fri: OFFICE }
-const holidays = [
-  '2026-01-01',
-  '2026-04-06',
-  '2026-05-01',
-  '2026-05-08',
-  '2026-05-14',
-  '2026-05-25',
-  '2026-07-14',
-  '2026-08-15',
-  '2026-11-01',
-  '2026-11-11',
-  '2026-12-25',
-]
+const holidays = FR_HOLIDAYS_2026 // the simulated Paris site's holidays
 
 const build = (): Calendar => {
   const r = makeCalendar({ weekly, holidays }, 'Europe/Paris')

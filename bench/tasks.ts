@@ -10,7 +10,12 @@ import { isLeft } from 'fp-ts/lib/Either.js'
 import { computeReport } from '../src/cli/commands/report.js'
 import { foldHistory } from '../src/cli/commands/sla.js'
 import type { CliIO } from '../src/cli/io.js'
-import { deskOf, planOrganization, type UserPlan } from '../src/cli/simulate/organization.js'
+import {
+  deskOf,
+  FR_HOLIDAYS_2026,
+  planOrganization,
+  type UserPlan,
+} from '../src/cli/simulate/organization.js'
 import { createRandom } from '../src/cli/simulate/random.js'
 import { openHistory } from '../src/cli/source.js'
 import { type CommandRequest, createCommandHandler } from '../src/commands/handler.js'
@@ -352,19 +357,7 @@ const OFFICE = [
   ['08:00', '12:00'],
   ['13:30', '18:00'],
 ] as const
-const HOLIDAYS_2026 = [
-  '2026-01-01',
-  '2026-04-06',
-  '2026-05-01',
-  '2026-05-08',
-  '2026-05-14',
-  '2026-05-25',
-  '2026-07-14',
-  '2026-08-15',
-  '2026-11-01',
-  '2026-11-11',
-  '2026-12-25',
-]
+const HOLIDAYS_2026 = FR_HOLIDAYS_2026 // the simulated Paris site's holidays
 const HOUR = 3_600_000
 export const CALENDAR_SPANS = [
   { key: '1h', label: '1 h', ms: HOUR },

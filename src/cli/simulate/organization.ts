@@ -29,7 +29,7 @@ const weekdays = (intervals: readonly (readonly [LocalTime, LocalTime])[]): Week
 }
 const dates = (ds: readonly string[]) => ds as readonly LocalDate[]
 
-const FR_HOLIDAYS_2026 = dates([
+export const FR_HOLIDAYS_2026 = dates([
   '2026-01-01',
   '2026-04-06',
   '2026-05-01',
@@ -42,7 +42,7 @@ const FR_HOLIDAYS_2026 = dates([
   '2026-11-11',
   '2026-12-25',
 ])
-const QC_HOLIDAYS_2026 = dates([
+export const QC_HOLIDAYS_2026 = dates([
   '2026-01-01',
   '2026-04-03',
   '2026-05-18',

@@ -29,6 +29,12 @@ import {
   toInstant,
 } from '../src/index.js'
 
+// Even an example fails like a tool: one line, no stack trace.
+process.on('uncaughtException', (err) => {
+  console.error(`error: ${err instanceof Error ? err.message : String(err)}`)
+  process.exit(1)
+})
+
 const [file, ticketId] = process.argv.slice(2)
 if (file === undefined || ticketId === undefined) {
   console.error('usage: npx tsx examples/audit-trace.ts <history.ndjson> <ticketId>')

@@ -25,9 +25,19 @@ import {
   ticketServiceLevels,
 } from '../src/index.js'
 
+// Even an example fails like a tool: one line, no stack trace.
+process.on('uncaughtException', (err) => {
+  console.error(`error: ${err instanceof Error ? err.message : String(err)}`)
+  process.exit(1)
+})
+
 const [file, flag, value] = process.argv.slice(2)
 if (file === undefined) {
   console.error('usage: npx tsx examples/replay-history.ts <history.ndjson> [--as-of ISO]')
+  process.exit(2)
+}
+if (flag === '--as-of' && (value === undefined || Number.isNaN(Date.parse(value)))) {
+  console.error(`--as-of needs an ISO 8601 instant such as 2026-03-20T17:00:00Z, not "${value ?? ''}"`)
   process.exit(2)
 }
 const asOf =

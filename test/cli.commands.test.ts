@@ -58,7 +58,7 @@ describe('soutien (overview and help)', () => {
       const r = await cli([name, history, '--colour', 'red'])
       expect(r.code).toBe(2)
       expect(r.stderr.trim().split('\n')).toHaveLength(1)
-      expect(r.stderr).toContain("Unknown option '--colour'")
+      expect(r.stderr).toContain(`soutien ${name}: unknown option --colour`)
     }
   })
 })

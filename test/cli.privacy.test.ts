@@ -27,6 +27,11 @@ describe('simulate --protect, then forget, through the CLI', () => {
     expect(before.stdout).toContain(`reported by ${opened.requesterId}`)
     const reportBefore = await cli(['report', '--store', db, '--format', 'json'])
 
+    // A mistyped id is refused: it must not look like a successful erasure.
+    const typo = await cli(['forget', `${opened.requesterId}x`, '--store', db])
+    expect(typo.code).toBe(1)
+    expect(typo.stderr).toContain('nothing was forgotten')
+
     const forgot = await cli(['forget', opened.requesterId, '--store', db])
     expect(forgot.code, forgot.stderr).toBe(0)
 

@@ -14,6 +14,21 @@ export interface Parsed {
   readonly positionals: readonly string[]
 }
 
+/** node:util's parse errors, said plainly (its own texts give irrelevant advice). */
+const explainParseError = (err: unknown): string => {
+  const msg = err instanceof Error ? (err.message.split('\n')[0] ?? '') : String(err)
+  const unknown = /^Unknown option '([^']+)'/.exec(msg)
+  if (unknown) return `unknown option ${unknown[1]}`
+  const missing = /^Option '(--[\w-]+)[^']*' argument missing/.exec(msg)
+  if (missing) return `${missing[1]} needs a value`
+  const ambiguous = /^Option '(--[\w-]+)[^']*' argument is ambiguous/.exec(msg)
+  if (ambiguous)
+    return `${ambiguous[1]} needs a value (a value starting with '-' is written ${ambiguous[1]}=-1)`
+  const unexpected = /^Unexpected argument '([^']+)'/.exec(msg)
+  if (unexpected) return `unexpected argument ${unexpected[1]}`
+  return msg.replace(/\.+$/, '')
+}
+
 export const parseArgs = (
   command: string,
   args: readonly string[],
@@ -28,8 +43,7 @@ export const parseArgs = (
     })
     return { values: r.values as Parsed['values'], positionals: r.positionals }
   } catch (err) {
-    const msg = err instanceof Error ? err.message.split('\n')[0] : String(err)
-    throw usageError(`${command}: ${msg}. Try 'soutien ${command} --help'.`)
+    throw usageError(`${command}: ${explainParseError(err)}. Try 'soutien ${command} --help'.`)
   }
 }
 
@@ -65,6 +79,12 @@ export const instantOpt = (command: string, p: Parsed, name: string): IsoInstant
     throw usageError(
       `${command}: --${name} must be an ISO 8601 instant such as 2026-03-12T17:00:00Z, not "${v}".`,
     )
+  // Date.parse rolls impossible dates over (2026-02-31 → 3 March): refuse them instead.
+  const date = v.slice(0, 10)
+  const [y, mo, d] = date.split('-').map(Number) as [number, number, number]
+  const roll = new Date(Date.UTC(y, mo - 1, d))
+  if (roll.getUTCFullYear() !== y || roll.getUTCMonth() !== mo - 1 || roll.getUTCDate() !== d)
+    throw usageError(`${command}: --${name}: ${date} is not a date of the calendar.`)
   const iso = new Date(ms).toISOString()
   if (!IsoInstant.is(iso)) throw usageError(`${command}: --${name} is out of range: "${v}".`)
   return iso

@@ -47,7 +47,9 @@ export const main = async (argv: readonly string[], io: CliIO): Promise<number> 
     return await command.run(rest, io)
   } catch (err) {
     if (err instanceof CliError) {
-      io.stderr.write(`soutien ${name}: ${err.message}\n`)
+      // Commands often name themselves in their messages: say it once.
+      const message = err.message.startsWith(`${name}: `) ? err.message.slice(name.length + 2) : err.message
+      io.stderr.write(`soutien ${name}: ${message}\n`)
       return err.exitCode
     }
     // The reader went away (`soutien … | head`): nothing more to say.

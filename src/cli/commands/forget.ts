@@ -46,6 +46,8 @@ Examples:
 `
 
 interface Found {
+  /** The person is registered (user) or enrolled (agent) in the store. */
+  known: boolean
   fields: number
   events: number
   clearFields: number
@@ -65,12 +67,24 @@ const scan = async (
   kind: 'user' | 'agent',
   id: string,
 ): Promise<Found> => {
-  const found: Found = { fields: 0, events: 0, clearFields: 0, byField: new Map(), streams: new Set() }
+  const found: Found = {
+    known: false,
+    fields: 0,
+    events: 0,
+    clearFields: 0,
+    byField: new Map(),
+    streams: new Set(),
+  }
   const requesters = new Map<string, string>()
   for await (const e of events) {
     const data = e.data as Record<string, unknown>
     if (e.type === 'TicketOpened' && typeof data.requesterId === 'string')
       requesters.set(e.stream, data.requesterId)
+    if (
+      (kind === 'user' && e.type === 'UserRegistered' && data.userId === id) ||
+      (kind === 'agent' && e.type === 'AgentEnrolled' && data.agentId === id)
+    )
+      found.known = true
     let hit = false
     for (const f of personalFieldsOf(e.type)) {
       const v = data[f.field]
@@ -139,6 +153,11 @@ const run = async (args: readonly string[], io: CliIO): Promise<number> => {
     const already = await ks.forgottenAt(subject)()
     if (isLeft(already)) throw dataError(already.left.message)
     const who = `${kind} ${id}`
+    // A mistyped id must not look like a successful erasure.
+    if (!found.known && already.right === undefined)
+      throw dataError(
+        `there is no ${who} in ${storeSpec}: nothing was forgotten. Check the id${kind === 'user' ? ' (or use --agent for an agent)' : ''}.`,
+      )
     const lines: string[] = []
     if (already.right !== undefined) {
       lines.push(`${who} was already forgotten (${already.right}): nothing more to do.`)

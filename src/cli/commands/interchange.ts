@@ -2,6 +2,8 @@
  * `soutien export` and `soutien import`: move a history between a store and
  * an NDJSON file (domain.md §3 envelope, one event a line, global order).
  */
+
+import { existsSync } from 'node:fs'
 import { rename, rm, writeFile } from 'node:fs/promises'
 import { isLeft } from 'fp-ts/lib/Either.js'
 import type { RecordedEvent } from '../../domain/envelope.js'
@@ -110,6 +112,8 @@ const runImport = async (args: readonly string[], io: CliIO): Promise<number> =>
     throw usageError("import: which file? Give a history file or '-' for standard input.")
   const spec = stringOpt(p, 'store')
   if (spec === undefined) throw usageError("import: --store is required. Try 'soutien import --help'.")
+  if (file !== '-' && !existsSync(file))
+    throw dataError(`cannot read ${file}: no such file. Check the path (or use '-' to read standard input).`)
   const store = await openStore('import', spec, { mustExist: false })
   try {
     const r = await importHistory(file === '-' ? io.stdin : file, store)()

@@ -145,6 +145,12 @@ const run = async (args: readonly string[], io: CliIO): Promise<number> => {
     if (storeSpec !== undefined) {
       const store = await openStore('simulate', storeSpec, { mustExist: false })
       try {
+        const head = await store.headPosition()()
+        if (isLeft(head)) throw dataError(`${storeSpec}: ${head.left.message}`)
+        if (head.right >= 0)
+          throw dataError(
+            `${storeSpec} already holds events: simulate into a new store, or write a file with --out. Nothing was added.`,
+          )
         const r = await importHistory(tmp, store)()
         if (isLeft(r)) throw dataError(`cannot import the simulation into ${storeSpec}: ${r.left.message}`)
       } finally {

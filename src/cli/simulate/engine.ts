@@ -99,10 +99,13 @@ export const simulate = async (options: SimulationOptions): Promise<SimulationSu
   const store: EventStore = options.store ?? simStore!
   const handler = createCommandHandler({ store, clock: { now: () => toInstant(nowMs) }, newId })
   let eventCount = 0
+  let lastAt = startMs
   const observe = (r: HandleResult) => {
     if (r.idempotentReplay) return
     for (const e of r.events) {
       eventCount++
+      const at = Date.parse(e.at)
+      if (at > lastAt) lastAt = at
       options.onEvent?.(e)
       if (e.type === 'TicketEscalated') onEscalated(e.stream.slice(7), e.data.domain, Date.parse(e.at))
     }
@@ -581,6 +584,7 @@ export const simulate = async (options: SimulationOptions): Promise<SimulationSu
     knowledgeArticles: articles.length,
     timerCommands,
     from: toInstant(startMs),
-    to: toInstant(nowMs),
+    // The latest event (what `soutien report` takes as its as-of instant).
+    to: toInstant(lastAt),
   }
 }

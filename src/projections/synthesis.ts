@@ -492,7 +492,7 @@ export const renderSynthesisTable = (s: Synthesis): string => {
   const out: string[] = []
   out.push('Soutien — quality of support')
   out.push(
-    `Tickets opened from ${s.period.from ?? 'the beginning'} to ${s.period.to ?? 'now'} (end excluded), as of ${s.asOf ?? '—'}`,
+    `Tickets opened from ${s.period.from ?? 'the beginning'} ${s.period.to === null ? 'up to the as-of instant' : `to ${s.period.to} (end excluded)`}, as of ${s.asOf ?? '—'}`,
   )
   out.push(
     'Response and resolution: share of clocks met among met or breached; medians in business h:mm; ' +

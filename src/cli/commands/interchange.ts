@@ -3,7 +3,7 @@
  * an NDJSON file (domain.md §3 envelope, one event a line, global order).
  */
 
-import { existsSync } from 'node:fs'
+import { existsSync, rmSync } from 'node:fs'
 import { rename, rm, writeFile } from 'node:fs/promises'
 import { isLeft } from 'fp-ts/lib/Either.js'
 import type { RecordedEvent } from '../../domain/envelope.js'
@@ -13,7 +13,7 @@ import type { EventStore } from '../../store/port.js'
 import { parseArgs, stringOpt } from '../args.js'
 import { dataError, usageError } from '../errors.js'
 import type { CliCommand, CliIO } from '../io.js'
-import { openStore } from '../source.js'
+import { isEsdbUrl, openStore } from '../source.js'
 
 const exportHelp = `soutien export — write a store's history as an NDJSON file
 
@@ -114,23 +114,36 @@ const runImport = async (args: readonly string[], io: CliIO): Promise<number> =>
   if (spec === undefined) throw usageError("import: --store is required. Try 'soutien import --help'.")
   if (file !== '-' && !existsSync(file))
     throw dataError(`cannot read ${file}: no such file. Check the path (or use '-' to read standard input).`)
+  const created = !isEsdbUrl(spec) && !existsSync(spec)
   const store = await openStore('import', spec, { mustExist: false })
+  let failed = true
   try {
+    const head = await store.headPosition()()
+    const holdsEvents = !isLeft(head) && head.right >= 0
     const r = await importHistory(file === '-' ? io.stdin : file, store)()
     if (isLeft(r)) {
       const e = r.left
       if (e._tag === 'InvalidHistory') {
         for (const l of e.lines) io.stderr.write(`soutien import: ${file} ${formatLineProblem(l)}\n`)
-        throw dataError(`${e.message}. Nothing was imported.`)
+        // The usual cause of revision errors on a store that is not empty: importing the same file twice.
+        const hint = holdsEvents
+          ? ` (${spec} already holds events: a history is imported once, into a new store or after the events it continues)`
+          : ''
+        throw dataError(
+          `${file} was refused: ${e.invalidLines} invalid line${e.invalidLines === 1 ? '' : 's'}${hint}. Nothing was imported.`,
+        )
       }
       throw dataError(`${e.message}. Nothing was imported.`)
     }
+    failed = false
     io.stdout.write(
       `${r.right.events} events in ${r.right.streams} streams imported into ${spec}${r.right.atomic ? '' : ' (appended stream by stream)'}\n`,
     )
     return 0
   } finally {
     await store.dispose()
+    // A refused import into a new path leaves no empty store behind.
+    if (failed && created) for (const f of [spec, `${spec}-wal`, `${spec}-shm`]) rmSync(f, { force: true })
   }
 }
 

@@ -156,7 +156,7 @@ export const renderWhatIfTable = (w: WhatIf): string => {
   out.push(`What if every ticket had been judged by ${w.policy.file}?`)
   out.push(`  ${policyLine(w.policy.value)}`)
   out.push(
-    `Tickets opened from ${w.period.from ?? 'the beginning'} to ${w.period.to ?? 'now'} (end excluded), as of ${w.asOf ?? '—'}.`,
+    `Tickets opened from ${w.period.from ?? 'the beginning'} ${w.period.to === null ? 'up to the as-of instant' : `to ${w.period.to} (end excluded)`}, as of ${w.asOf ?? '—'}.`,
   )
   out.push(
     'Actual: each ticket judged by the policy in force when it was opened. Δ: what-if minus actual, in percentage points.',

@@ -30,14 +30,15 @@ const WEEKDAY: Record<string, string> = {
 }
 const UTC_WEEKDAY = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat']
 
-interface Wall {
+export interface Wall {
   readonly date: string
   readonly weekday: string
   /** "YYYY-MM-DDTHH:MM", ordered like the wall clock. */
   readonly stamp: string
 }
 
-const wallClock = (timeZone: string): ((t: number) => Wall) => {
+/** The local wall clock of a zone, straight from Intl (memoised per minute). */
+export const wallClock = (timeZone: string): ((t: number) => Wall) => {
   const known = clocks.get(timeZone)
   if (known !== undefined) return known
   const f = new Intl.DateTimeFormat('en-US', {

@@ -19,6 +19,7 @@
  * the later recorded winning a tie).
  */
 import type { RecordedEvent } from '../../src/domain/envelope.js'
+import { wallClock } from './reference-calendar.js'
 
 const MINUTE = 60_000
 const HOUR = 60 * MINUTE
@@ -34,43 +35,10 @@ interface Hours {
 
 // ---- calendar ----------------------------------------------------------------
 
-interface Wall {
-  readonly date: string
-  readonly stamp: string
-}
-
 const UTC_WEEKDAY = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat']
 const shiftDate = (date: string, days: number): string =>
   new Date(Date.parse(`${date}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10)
 const weekdayOf = (date: string): string => UTC_WEEKDAY[new Date(`${date}T00:00:00Z`).getUTCDay()] ?? '?'
-
-const wallClocks = new Map<string, (t: number) => Wall>()
-const wallClock = (timeZone: string): ((t: number) => Wall) => {
-  const known = wallClocks.get(timeZone)
-  if (known !== undefined) return known
-  const f = new Intl.DateTimeFormat('en-US', {
-    timeZone,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-  })
-  const seen = new Map<number, Wall>()
-  const clock = (t: number): Wall => {
-    const w = seen.get(t)
-    if (w !== undefined) return w
-    const p: Record<string, string> = {}
-    for (const part of f.formatToParts(t)) p[part.type] = part.value
-    const date = `${p.year}-${p.month}-${p.day}`
-    const fresh = { date, stamp: `${date}T${p.hour}:${p.minute}` }
-    seen.set(t, fresh)
-    return fresh
-  }
-  wallClocks.set(timeZone, clock)
-  return clock
-}
 
 export interface RefCalendar {
   readonly businessTime: (a: number, b: number) => number

@@ -431,7 +431,7 @@ describe('errors', () => {
     const e = toStoreError(raw, { server: 'esdb://localhost:2113', operation: 'append to ticket-T-42' })
     expect(e._tag).toBe('StoreUnavailable')
     expect(e.message).toBe(
-      'EventStoreDB at esdb://localhost:2113 is unavailable (append to ticket-T-42): 14 UNAVAILABLE: No connection established. Last error: Error: connect ECONNREFUSED 127.0.0.1:2113.',
+      "EventStoreDB at esdb://localhost:2113 is unavailable (append to ticket-T-42): the connection was refused; check that the server is running and listens at that address, and that the connection string's tls setting matches the server's (tls=false for a server run without TLS)",
     )
     expect(e._tag === 'StoreUnavailable' && e.cause).toBe(raw)
     // An error without a message still says what it was.

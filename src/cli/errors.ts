@@ -21,3 +21,29 @@ export class CliError extends Error {
 export const usageError = (message: string): CliError => new CliError(message, EXIT_USAGE)
 /** The data is wrong or unreachable (file, store, ticket id, policy): exit 1. */
 export const dataError = (message: string): CliError => new CliError(message, EXIT_DATA)
+
+/**
+ * Why a file could not be written, in plain words (Node's own text names the
+ * syscall and, for a file written under a temporary name, that name).
+ */
+export const whyNotWritten = (err: unknown): string => {
+  switch ((err as NodeJS.ErrnoException | null)?.code) {
+    case 'ENOENT':
+      return 'no such directory'
+    case 'ENOTDIR':
+      return 'a part of the path is not a directory'
+    case 'EISDIR':
+      return 'it is a directory'
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied'
+    case 'EROFS':
+      return 'the file system is read-only'
+    case 'ENOSPC':
+      return 'no space left on the device'
+    case 'EDQUOT':
+      return 'disk quota exceeded'
+    default:
+      return err instanceof Error ? err.message : String(err)
+  }
+}

@@ -450,6 +450,35 @@ export interface ErrorContext {
   readonly expected?: ExpectedRevision
 }
 
+/**
+ * Why a server could not be reached, in words, and what to check, from what
+ * the client said. The gRPC texts are for its developers (`14 UNAVAILABLE: No
+ * connection established. Last error: Error: connect ECONNREFUSED …
+ * Resolution note: `, cut after its last label): the person running the
+ * command needs the cause and the next step. Undefined when the text is not
+ * about reaching the server.
+ */
+const unreachable = (msg: string): string | undefined => {
+  const running =
+    "check that the server is running and listens at that address, and that the connection string's tls setting matches the server's (tls=false for a server run without TLS)"
+  if (/ECONNREFUSED/.test(msg)) return `the connection was refused; ${running}`
+  if (/Name resolution failed|ENOTFOUND|EAI_AGAIN/.test(msg))
+    return 'its host name could not be resolved; check the host name in the connection string and the DNS'
+  if (/ETIMEDOUT|DEADLINE_EXCEEDED|deadline exceeded|timed out/i.test(msg))
+    return 'it did not answer in time; check that the server is running and that the network (a firewall, a VPN) lets this machine reach it'
+  if (/EHOSTUNREACH|ENETUNREACH/.test(msg))
+    return 'no network route leads to it; check the address in the connection string and the network connection'
+  if (/ECONNRESET|EPIPE|Connection dropped|socket hang up/i.test(msg))
+    return `the connection was dropped; ${running}`
+  if (/Failed to discover/i.test(msg))
+    return `no node of the cluster answered; check that its nodes are running and listen at the addresses given, and that the connection string's tls setting matches theirs`
+  if (/No connection established/i.test(msg)) return `no connection could be established; ${running}`
+  return undefined
+}
+
+/** A client text without the label it sometimes ends on with nothing after it (`Resolution note: `). */
+const tidy = (msg: string): string => msg.replace(/(?:\.?\s*[A-Z][\w ]*:\s*)+$/, '').replace(/\s+$/, '')
+
 /** What the client threw, as the port's error, with a message naming the server and the operation. */
 export const toStoreError = (err: unknown, ctx: ErrorContext): StoreError => {
   if (err instanceof StoreFailure) return err.error
@@ -464,7 +493,7 @@ export const toStoreError = (err: unknown, ctx: ErrorContext): StoreError => {
       )
     case 'unavailable':
     case 'closed':
-      return unavailable(`${at} is unavailable (${ctx.operation}): ${msg}`, err)
+      return unavailable(`${at} is unavailable (${ctx.operation}): ${unreachable(msg) ?? tidy(msg)}`, err)
     case 'access-denied':
       return unavailable(
         `${at} refused access (${ctx.operation}): check the user in the connection string (${msg})`,
@@ -485,9 +514,17 @@ export const toStoreError = (err: unknown, ctx: ErrorContext): StoreError => {
     case 'stream-not-found':
       return unavailable(`${at}: not found (${ctx.operation}): ${msg}`, err)
     case 'unknown':
-      return unavailable(`${at} failed (${ctx.operation}): ${msg}`, err)
-    case 'other':
-      return unavailable(`unexpected failure talking to ${at} (${ctx.operation}): ${msg}`, err)
+      return unavailable(`${at} failed (${ctx.operation}): ${tidy(msg)}`, err)
+    case 'other': {
+      // Some connection failures come as plain errors (a cluster's discovery giving up).
+      const cause = unreachable(msg)
+      return unavailable(
+        cause === undefined
+          ? `unexpected failure talking to ${at} (${ctx.operation}): ${tidy(msg)}`
+          : `${at} is unavailable (${ctx.operation}): ${cause}`,
+        err,
+      )
+    }
   }
 }
 

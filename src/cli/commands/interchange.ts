@@ -4,14 +4,15 @@
  */
 
 import { existsSync, rmSync } from 'node:fs'
-import { rename, rm, writeFile } from 'node:fs/promises'
+import { open, rename, rm, stat, writeFile } from 'node:fs/promises'
+import { basename, dirname, join } from 'node:path'
 import { isLeft } from 'fp-ts/lib/Either.js'
 import type { RecordedEvent } from '../../domain/envelope.js'
 import { createManifestBuilder, manifestText } from '../../domain/hash-chain.js'
 import { exportHistory, formatLineProblem, importHistory } from '../../store/ndjson.js'
 import type { EventStore } from '../../store/port.js'
 import { parseArgs, stringOpt } from '../args.js'
-import { dataError, usageError } from '../errors.js'
+import { dataError, usageError, whyNotWritten } from '../errors.js'
 import type { CliCommand, CliIO } from '../io.js'
 import { isEsdbUrl, openStore } from '../source.js'
 
@@ -27,7 +28,9 @@ history goes to standard output.
 With --manifest, also write the head of every stream exported (its last
 revision and hash): kept apart from the history (signed, sent to the auditor),
 it lets 'soutien verify --manifest' prove later that no stream was cut short
-or rewritten (docs/audit.md).
+or rewritten (docs/audit.md). Both paths are checked writable before anything
+is written, and both files are renamed into place only when both are
+complete: if either cannot be written, neither is.
 
 Examples:
   soutien export --store ./helpdesk.db --out history.ndjson
@@ -61,15 +64,93 @@ const noting = (store: EventStore, note: (e: RecordedEvent) => void): EventStore
     })(),
 })
 
-/** Written under a temporary name, then renamed: never half a manifest. */
-const writeManifest = async (path: string, text: string): Promise<void> => {
-  const tmp = `${path}.${process.pid}.partial`
+/** A file being written under a temporary name in its own directory (so that renaming it is atomic). */
+interface Staged {
+  readonly path: string
+  readonly tmp: string
+}
+
+/**
+ * Make sure `path` can be written before anything is: create its temporary
+ * file now (the directory exists and lets us write) and refuse a directory.
+ * A failure names the path the user gave, not the temporary one.
+ */
+const stage = async (path: string, what: string): Promise<Staged> => {
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.partial`)
   try {
-    await writeFile(tmp, text, { flush: true })
-    await rename(tmp, path)
+    if ((await stat(path).catch(() => undefined))?.isDirectory())
+      throw Object.assign(new Error('is a directory'), { code: 'EISDIR' })
+    await (await open(tmp, 'w')).close()
   } catch (err) {
-    await rm(tmp, { force: true })
-    throw dataError(`cannot write the manifest ${path}: ${err instanceof Error ? err.message : String(err)}`)
+    throw dataError(`cannot write ${what}${path}: ${whyNotWritten(err)}. Nothing was exported.`)
+  }
+  return { path, tmp }
+}
+
+const discard = async (staged: readonly (Staged | undefined)[]): Promise<void> => {
+  for (const s of staged) if (s !== undefined) await rm(s.tmp, { force: true })
+}
+
+/**
+ * Export to a file and/or with a manifest: each is written under a temporary
+ * name (checked writable before the first event is read) and renamed only
+ * when everything is complete, so a failure leaves nothing half done, and no
+ * manifest without its history. A history on standard output cannot be taken
+ * back: the manifest is checked writable before it starts.
+ */
+const exportStaged = async (
+  store: EventStore,
+  out: string | undefined,
+  manifestPath: string | undefined,
+  io: CliIO,
+): Promise<{ readonly events: number; readonly streams: number | undefined }> => {
+  const manifest = manifestPath === undefined ? undefined : await stage(manifestPath, 'the manifest ')
+  let history: Staged | undefined
+  try {
+    history = out === undefined ? undefined : await stage(out, '')
+    const heads = createManifestBuilder()
+    const r = await exportHistory(
+      manifest === undefined ? store : noting(store, heads.add),
+      history?.tmp ?? io.stdout,
+    )()
+    if (isLeft(r))
+      throw dataError(
+        r.left._tag === 'HistoryFileError' && history !== undefined
+          ? `cannot write ${history.path}: ${whyNotWritten(r.left.cause ?? r.left.message)}. Nothing was exported.`
+          : r.left.message,
+      )
+    let streams: number | undefined
+    if (manifest !== undefined) {
+      const built = heads.build()
+      streams = built.streams.length
+      try {
+        await writeFile(manifest.tmp, manifestText(built), { flush: true })
+      } catch (err) {
+        throw dataError(
+          `cannot write the manifest ${manifest.path}: ${whyNotWritten(err)}. Nothing was exported.`,
+        )
+      }
+      await commit(manifest, 'the manifest ')
+    }
+    if (history !== undefined)
+      try {
+        await commit(history, '')
+      } catch (err) {
+        // The two go together: no manifest without its history.
+        if (manifest !== undefined) await rm(manifest.path, { force: true })
+        throw err
+      }
+    return { events: r.right.events, streams }
+  } finally {
+    await discard([manifest, history])
+  }
+}
+
+const commit = async (s: Staged, what: string): Promise<void> => {
+  try {
+    await rename(s.tmp, s.path)
+  } catch (err) {
+    throw dataError(`cannot write ${what}${s.path}: ${whyNotWritten(err)}. Nothing was exported.`)
   }
 }
 
@@ -88,16 +169,11 @@ const runExport = async (args: readonly string[], io: CliIO): Promise<number> =>
     throw usageError('export: --manifest must name another file than --out.')
   const store = await openStore('export', spec, { mustExist: true })
   try {
-    const heads = createManifestBuilder()
-    const source = manifestPath === undefined ? store : noting(store, heads.add)
-    const r = await exportHistory(source, out ?? io.stdout)()
-    if (isLeft(r)) throw dataError(r.left.message)
-    if (manifestPath !== undefined) await writeManifest(manifestPath, manifestText(heads.build()))
+    const r = await exportStaged(store, out, manifestPath, io)
     // With the history on standard output, the report goes to standard error.
     const report = out === undefined ? io.stderr : io.stdout
-    if (out !== undefined) report.write(`${r.right.events} events written to ${out}\n`)
-    if (manifestPath !== undefined)
-      report.write(`the head of ${heads.build().streams.length} streams written to ${manifestPath}\n`)
+    if (out !== undefined) report.write(`${r.events} events written to ${out}\n`)
+    if (r.streams !== undefined) report.write(`the head of ${r.streams} streams written to ${manifestPath}\n`)
     return 0
   } finally {
     await store.dispose()

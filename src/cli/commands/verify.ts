@@ -44,10 +44,11 @@ import { createTicketAudit, stepTicketAudit, type TicketAudit } from '../../doma
 import { createSequenceCheck, linesOf, parseLine, type RawLine } from '../../store/ndjson.js'
 import { parseArgs, stringOpt } from '../args.js'
 import { CliError, dataError, EXIT_DATA, EXIT_OK, usageError } from '../errors.js'
+import { readJsonFile } from '../input-files.js'
 import type { CliCommand, CliIO } from '../io.js'
 import { createProgress } from '../progress.js'
 import { openHistory } from '../source.js'
-import { readJsonFile, writeText } from './sla.js'
+import { writeText } from './sla.js'
 
 // ---- the verifier --------------------------------------------------------------
 
@@ -276,6 +277,93 @@ export const verifyLine = (verifier: HistoryVerifier, raw: RawLine): VerifyProbl
     : verifier.event(decoded.right, raw.line, parsed.json)
 }
 
+// ---- is it a history at all? -------------------------------------------------------
+
+/** How much of a file `verify` reads before deciding whether it can be a history at all. */
+export const SNIFF_BYTES = 64 * 1024
+
+const startsWith = (b: Buffer, bytes: readonly number[]): boolean => bytes.every((x, i) => b[i] === x)
+const SQLITE_MAGIC = [...Buffer.from('SQLite format 3\0', 'latin1')]
+
+/**
+ * Why the start of a file shows that it is not an NDJSON history, or
+ * undefined when it may be one. Without this, a compressed file, a store or a
+ * spreadsheet would be "verified" as thousands of "events", one per chunk of
+ * bytes between two newline bytes, each "not valid JSON". `head` is the
+ * file's first bytes (up to SNIFF_BYTES); `complete` says it is the whole
+ * file (a multi-byte character cut at the end of an incomplete head is not an
+ * error); `name` is how to give the file back on a command line (`-` for
+ * standard input). A history whose first line is a damaged event (it still
+ * starts like a JSON object) is left to the line-by-line checks, which say
+ * what is wrong with it.
+ */
+export const notHistoryReason = (head: Buffer, complete: boolean, name: string): string | undefined => {
+  if (startsWith(head, [0x1f, 0x8b]))
+    return name === '-'
+      ? 'it is gzip-compressed; decompress it first (gunzip -c)'
+      : `it is gzip-compressed; decompress it first (gunzip -c ${name} | soutien verify -)`
+  if (startsWith(head, SQLITE_MAGIC))
+    return name === '-'
+      ? 'it is a SQLite database; to check a store, give its path with --store'
+      : `it is a SQLite database; to check a store, give it with --store (soutien verify --store ${name})`
+  if (startsWith(head, [0xff, 0xfe]) || startsWith(head, [0xfe, 0xff]))
+    return 'it is UTF-16 text; a history is UTF-8 (re-save it as UTF-8)'
+  const nul = head.indexOf(0)
+  if (nul !== -1) return `it holds binary data (a NUL byte at byte ${nul}), not text`
+  let text: string
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(head, { stream: !complete })
+  } catch {
+    return 'it is not UTF-8 text (binary data, or text saved in another encoding such as Latin-1)'
+  }
+  // Blank lines are allowed (and skipped) before the first event.
+  const start = /[^\s\uFEFF]/.exec(text)
+  if (start === null) return undefined
+  const firstLine = (text.slice(start.index).split('\n')[0] ?? '').trimEnd()
+  if (!firstLine.startsWith('{'))
+    return `its first line is not a JSON object (it starts ${JSON.stringify(firstLine.slice(0, 24))}); a history has one event, one JSON object, per line`
+  if (firstLine === '{' && (complete || text.includes('\n', start.index)))
+    return 'its first line is a lone "{": it looks like one JSON document spread over several lines, where a history has one event, one JSON object, per line'
+  return undefined
+}
+
+/**
+ * The bytes of `input`, unchanged, once its first SNIFF_BYTES have shown it
+ * can be a history; otherwise a data error saying plainly what it is instead.
+ */
+async function* historyBytes(
+  input: AsyncIterable<Buffer | string>,
+  label: string,
+  name: string,
+): AsyncGenerator<Buffer> {
+  const held: Buffer[] = []
+  let size = 0
+  const check = (complete: boolean) => {
+    const reason = notHistoryReason(Buffer.concat(held), complete, name)
+    if (reason !== undefined) throw dataError(`${label} is not an NDJSON history: ${reason}.`)
+  }
+  let checked = false
+  for await (const c of input) {
+    const chunk = typeof c === 'string' ? Buffer.from(c, 'utf8') : c
+    if (checked) {
+      yield chunk
+      continue
+    }
+    held.push(chunk)
+    size += chunk.length
+    if (size >= SNIFF_BYTES) {
+      check(false)
+      checked = true
+      yield* held
+      held.length = 0
+    }
+  }
+  if (!checked) {
+    check(true)
+    yield* held
+  }
+}
+
 // ---- the command -----------------------------------------------------------------
 
 const help = `soutien verify — check a history line by line and list every problem
@@ -299,7 +387,9 @@ also reach the head the manifest recorded, with the recorded hash: a stream cut
 short, rewritten or removed is found.
 
 Prints one line per problem, 'line N (event <id>): <what is wrong>', then a
-summary 'N events, M problems'. Exit status 0 when the history is clean, 1
+summary 'N events, M problems'. A file that is not an NDJSON history at all
+(compressed, binary, not UTF-8, a SQLite store, a first line that is not a
+JSON object) is refused in one line instead. Exit status 0 when the history is clean, 1
 when any problem was found (or the history or manifest cannot be read), 2 for
 a usage error. Reading a store, problems name the event's position instead.
 
@@ -358,7 +448,7 @@ const run = async (args: readonly string[], io: CliIO): Promise<number> => {
     } else {
       const input = file === '-' ? io.stdin : createReadStream(file as string)
       try {
-        for await (const raw of linesOf(input)) {
+        for await (const raw of linesOf(historyBytes(input, source.label, file as string))) {
           if (raw.text.trim() === '') continue
           events++
           await report(verifyLine(verifier, raw))

@@ -11,12 +11,13 @@ import type { GroupQuality, QualityLevel, Synthesis } from '../../projections/sy
 import { policyLine } from '../../projections/timeline.js'
 import { oneOf, parseArgs, stringOpt } from '../args.js'
 import { EXIT_OK, usageError } from '../errors.js'
+import { loadPolicyFile } from '../input-files.js'
 import type { CliCommand, CliIO } from '../io.js'
 import { GROUPINGS } from '../render/csv.js'
 import { hoursMinutes, percent, points, renderTable } from '../render/table.js'
 import { openHistory } from '../source.js'
 import { computeReport, periodOptions, REPORT_OPTIONS, warnUnjudgedSummary } from './report.js'
-import { foldHistory, loadPolicyFile, writeText } from './sla.js'
+import { foldHistory, writeText } from './sla.js'
 
 export interface RateDelta {
   readonly actual: number | null

@@ -4,9 +4,15 @@
  *
  * - WAL journal, `synchronous = FULL` by default: an acknowledged append
  *   survives a process crash and a power loss.
- * - One `BEGIN IMMEDIATE` transaction per append: the expected-revision check
- *   and the inserts happen under the write lock, so two writers (even in two
- *   processes) can never both succeed from the same revision.
+ * - Group commit: the appends submitted while the event loop is busy (other
+ *   users' commands, decided while the previous commit was being flushed) are
+ *   committed together, in one `BEGIN IMMEDIATE` transaction and one fsync.
+ *   Each is checked against its own expected revision under the write lock,
+ *   in submission order, in a savepoint of its own: a refused append (or one
+ *   whose statement fails) leaves the others of the group unaffected. No
+ *   append is acknowledged before the commit of its group has returned, so
+ *   before its fsync. Two writers (even in two processes) can never both
+ *   succeed from the same revision.
  * - Every event is validated before it is stored and decoded (checked and
  *   upcast) when it is read, so a row that cannot be read is reported with its
  *   stream and revision instead of flowing into a projection.
@@ -207,6 +213,34 @@ export interface SqliteStoreOptions {
   readonly mustExist?: boolean
   /** Open read-only: appends are refused, no schema upgrade is made. */
   readonly readonly?: boolean
+  /**
+   * At most this many appends are committed in one transaction (group
+   * commit); the rest wait for the next one. Default 256; 1 commits every
+   * append on its own.
+   */
+  readonly maxAppendsPerCommit?: number
+  /** Called after each group commit (for metrics: group sizes, commit time); must not throw. */
+  readonly onCommit?: (commit: GroupCommit) => void
+}
+
+/** One transaction of appends, as seen by `onCommit`. */
+export interface GroupCommit {
+  /** Appends in the group, accepted or refused. */
+  readonly appends: number
+  /** Events stored by the group. */
+  readonly events: number
+  /** Time from `BEGIN IMMEDIATE` to the return of `COMMIT` (its fsync included), ms. */
+  readonly ms: number
+  /** Whether the transaction committed (false: every append of the group got the error). */
+  readonly committed: boolean
+}
+
+/** An append waiting for its group's commit. */
+interface PendingAppend {
+  readonly stream: string
+  readonly events: readonly EventToAppend[]
+  readonly expected: ExpectedRevision
+  readonly done: (result: E.Either<StoreError, AppendResult>) => void
 }
 
 export interface SqliteEventStore extends EventStore, AtomicImport {
@@ -325,6 +359,8 @@ export const unavailableStore = (error: StoreUnavailable): EventStore & AtomicIm
 const storeOn = (db: Db, path: string, options: SqliteStoreOptions): SqliteEventStore => {
   const pageSize = options.pageSize ?? 500
   const pollMs = options.pollIntervalMs ?? 200
+  const maxGroup = Math.max(1, Math.floor(options.maxAppendsPerCommit ?? 256))
+  const onCommit = options.onCommit
   let closed = false
   const closedError = () => unavailable(`the SQLite store ${path} has been disposed`)
 
@@ -392,7 +428,11 @@ const storeOn = (db: Db, path: string, options: SqliteStoreOptions): SqliteEvent
     for (const l of listeners) l()
   }
 
-  const appendNow = db.transaction(
+  /** Events inserted by the group being committed (idempotent replays insert none). */
+  let inserted = 0
+  // Inside the group's transaction, better-sqlite3 runs each append in a
+  // SAVEPOINT: a statement that throws rolls back that append alone.
+  const appendOne = db.transaction(
     (
       stream: string,
       events: readonly EventToAppend[],
@@ -406,10 +446,83 @@ const storeOn = (db: Db, path: string, options: SqliteStoreOptions): SqliteEvent
         return E.right({ nextExpectedRevision: plan.lastRevision, position: p.position })
       }
       const head = headPosition()
-      for (const [i, e] of events.entries()) insert(stream, last + 1 + i, head + 1 + i, e)
+      for (let i = 0; i < events.length; i++) insert(stream, last + 1 + i, head + 1 + i, events[i]!)
+      inserted += events.length
       return E.right({ nextExpectedRevision: last + events.length, position: head + events.length })
     },
   )
+
+  const commitGroup = db.transaction((group: readonly PendingAppend[]) =>
+    group.map((p): E.Either<StoreError, AppendResult> => {
+      try {
+        return appendOne(p.stream, p.events, p.expected)
+      } catch (err) {
+        // Some errors (disk full, I/O) make SQLite roll the whole transaction
+        // back by itself: then the group is lost and every append of it fails,
+        // rather than the next ones running outside any transaction.
+        if (!db.inTransaction) throw err
+        return E.left(failure(err))
+      }
+    }),
+  )
+
+  /** Commit a group in one transaction, then answer each of its appends. */
+  const commitNow = (group: readonly PendingAppend[]): void => {
+    const t0 = performance.now()
+    inserted = 0
+    let results: readonly E.Either<StoreError, AppendResult>[]
+    let committed = true
+    try {
+      results = commitGroup.immediate(group)
+    } catch (err) {
+      // Nothing of the group is stored (better-sqlite3 rolled it back): even
+      // the refusals are withdrawn, since an earlier append of the group may
+      // have caused them.
+      committed = false
+      const failed = E.left(failure(err))
+      results = group.map(() => failed)
+    }
+    const events = committed ? inserted : 0
+    const ms = performance.now() - t0
+    if (events > 0) notify()
+    for (let i = 0; i < group.length; i++) group[i]!.done(results[i]!)
+    if (onCommit !== undefined)
+      try {
+        onCommit({ appends: group.length, events, ms, committed })
+      } catch (err) {
+        // A throwing metrics hook is a bug of the host: report it loudly, but
+        // outside the flush, which must go on answering the appends queued.
+        queueMicrotask(() => {
+          throw err
+        })
+      }
+  }
+
+  // The appends waiting for the next commit, in submission order. Invariant:
+  // when `queue` is not empty, `flushing` is set (a flush will take them).
+  let queue: PendingAppend[] = []
+  let flushing: Promise<void> | undefined
+  const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve))
+  const flush = async (): Promise<void> => {
+    try {
+      for (;;) {
+        // Let the event loop turn once: the appends that the answers of the
+        // last group (and any other work) lead to join the next group.
+        await nextTurn()
+        while (importing !== undefined) await importing
+        if (queue.length === 0) return
+        const group = queue.length <= maxGroup ? queue : queue.slice(0, maxGroup)
+        queue = queue.length <= maxGroup ? [] : queue.slice(maxGroup)
+        commitNow(group)
+      }
+    } finally {
+      flushing = undefined
+    }
+  }
+  /** Resolves once no append is waiting or being committed and no import runs. */
+  const writesIdle = async () => {
+    while (importing !== undefined || flushing !== undefined) await (importing ?? flushing)
+  }
 
   const append =
     (
@@ -420,20 +533,16 @@ const storeOn = (db: Db, path: string, options: SqliteStoreOptions): SqliteEvent
     async () => {
       // Validate before taking the write lock: decoding is the slow part, and
       // revision and position do not change what is valid.
-      for (const [i, e] of events.entries()) {
-        const v = validateForStore(stream, i, i, e)
+      for (let i = 0; i < events.length; i++) {
+        const v = validateForStore(stream, i, i, events[i]!)
         if (E.isLeft(v)) return v
       }
       if (importing !== undefined) await idle()
       if (closed) return E.left(closedError())
-      let result: E.Either<StoreError, AppendResult>
-      try {
-        result = appendNow.immediate(stream, events, expected)
-      } catch (err) {
-        return E.left(failure(err))
-      }
-      if (E.isRight(result) && events.length > 0) notify()
-      return result
+      return new Promise<E.Either<StoreError, AppendResult>>((done) => {
+        queue.push({ stream, events, expected, done })
+        flushing ??= flush()
+      })
     }
 
   const readStream =
@@ -489,7 +598,8 @@ const storeOn = (db: Db, path: string, options: SqliteStoreOptions): SqliteEvent
   const importAtomically =
     (events: AsyncIterable<EventToImport>): TE.TaskEither<StoreError, ImportResult> =>
     async () => {
-      if (importing !== undefined) await idle()
+      // The appends submitted before the import are committed before it.
+      await writesIdle()
       if (closed) return E.left(closedError())
       let release!: () => void
       importing = new Promise<void>((r) => {
@@ -599,7 +709,8 @@ const storeOn = (db: Db, path: string, options: SqliteStoreOptions): SqliteEvent
       await Promise.all([...subscriptions].map((s) => s.close()))
       subscriptions.clear()
       listeners.clear()
-      await idle()
+      // The appends accepted before `dispose` are committed (and answered) first.
+      await writesIdle()
       db.close()
     },
     importAtomically,

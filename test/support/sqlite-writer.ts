@@ -3,7 +3,10 @@
  * a SQLite store as fast as it can, printing `appended <batch>` once each
  * append is acknowledged, until it is killed.
  *
- *   node --import tsx test/support/sqlite-writer.ts <file> <events per batch> <streams>
+ *   node --import tsx test/support/sqlite-writer.ts <file> <events per batch> <streams> [<clients>]
+ *
+ * With several clients, each appends one batch at a time to its own streams,
+ * side by side with the others: their appends are committed in groups.
  */
 import { isLeft } from 'fp-ts/lib/Either.js'
 import type { IsoInstant } from '../../src/domain/codec.js'
@@ -14,6 +17,7 @@ const [path, perBatchArg, streamsArg] = process.argv.slice(2)
 if (path === undefined) throw new Error('usage: sqlite-writer <file> <events per batch> <streams>')
 const perBatch = Number(perBatchArg ?? 10)
 const streamCount = Number(streamsArg ?? 3)
+const clients = Number(process.argv[5] ?? 1)
 
 const opened = openSqliteStore(path)
 if (isLeft(opened)) {
@@ -34,8 +38,8 @@ for await (const e of store.readAll()) {
 const padding = 'x'.repeat(2000)
 const at = (n: number): IsoInstant => new Date(Date.UTC(2026, 2, 2, 8) + n * 1000).toISOString() as IsoInstant
 
-for (let batch = nextBatch; ; batch++) {
-  const stream = `ticket-d${batch % streamCount}`
+/** The batch of events that continues `stream`. */
+const batchFor = (stream: string, batch: number): { events: EventToAppend[]; revision: number } => {
   const revision = last.get(stream) ?? -1
   const events: EventToAppend[] = Array.from({ length: perBatch }, (_, i): EventToAppend => {
     const meta = { commandId: `batch-${batch}` }
@@ -62,6 +66,11 @@ for (let batch = nextBatch; ; batch++) {
           data: { kind: 'progress', message: `batch ${batch} event ${i} ${padding}` },
         }
   })
+  return { events, revision }
+}
+
+const appendBatch = async (stream: string, batch: number): Promise<void> => {
+  const { events, revision } = batchFor(stream, batch)
   const r = await store.append(stream, events, revision === -1 ? 'no-stream' : revision)()
   if (isLeft(r)) {
     process.stderr.write(`${r.left.message}\n`)
@@ -69,4 +78,16 @@ for (let batch = nextBatch; ; batch++) {
   }
   last.set(stream, r.right.nextExpectedRevision)
   process.stdout.write(`appended ${batch}\n`)
+}
+
+if (clients <= 1)
+  for (let batch = nextBatch; ; batch++) await appendBatch(`ticket-d${batch % streamCount}`, batch)
+else {
+  // Batch numbers are taken in submission order; client c writes the streams ticket-k<c>-<n>.
+  let batch = nextBatch
+  await Promise.all(
+    Array.from({ length: clients }, async (_, c) => {
+      for (let n = 0; ; n++) await appendBatch(`ticket-k${c}-${n % streamCount}`, batch++)
+    }),
+  )
 }

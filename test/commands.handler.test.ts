@@ -34,6 +34,7 @@ import { emptyOrganization, type OrganizationView } from '../src/domain/organiza
 import type { Actor } from '../src/domain/vocabulary.js'
 import { createMemoryStore } from '../src/store/memory.js'
 import type { EventStore, ExpectedRevision } from '../src/store/port.js'
+import { sealStore } from '../src/store/protected.js'
 
 // ---- small deciders ------------------------------------------------------------
 
@@ -666,6 +667,91 @@ describe('command handler: organisation cache', () => {
     expect(r.events.map((e) => e.revision)).toEqual([2])
     const dup = await ko(handler.handle({ command: registerSite, actor: manager }))
     expect(dup).toMatchObject({ _tag: 'Rejected', error: { _tag: 'SiteAlreadyRegistered' } })
+  })
+})
+
+describe('command handler: stream cache', () => {
+  const ticketReads = (reads: ReturnType<typeof spyStore>['reads']) =>
+    reads.filter((r) => r.stream === 'ticket-T-42').map((r) => [r.fromRevision, r.count])
+
+  it('reads a stream once, then only what was appended since', async () => {
+    const spy = spyStore(createMemoryStore())
+    const { handler } = setup({ store: spy.store })
+    await bootstrap(handler)
+    await ok(handler.handle({ command: open(), actor: agent }))
+    await ok(handler.handle({ command: qualify(), actor: agent }))
+    const r = await ok(handler.handle({ command: qualify(), actor: agent }))
+    expect(r.events[0]?.data).toMatchObject({ diagnosis: 'qualification #2' })
+    expect(ticketReads(spy.reads)).toEqual([
+      [undefined, 0],
+      [1, 0],
+      [2, 0],
+    ])
+  })
+
+  it('folds on what another writer appended meanwhile', async () => {
+    const spy = spyStore(createMemoryStore())
+    const { handler } = setup({ store: spy.store })
+    await bootstrap(handler)
+    await ok(handler.handle({ command: open(), actor: agent }))
+    await ok(handler.handle({ command: qualify(), actor: agent }))
+    expect(E.isRight(await spy.store.append('ticket-T-42', [foreign('other', toInstant(T0))], 1)())).toBe(
+      true,
+    )
+    const r = await ok(handler.handle({ command: qualify(), actor: agent }))
+    expect(r.events[0]?.data).toMatchObject({ diagnosis: 'qualification #3' })
+    expect(r.events[0]?.revision).toBe(3)
+    expect(ticketReads(spy.reads).at(-1)).toEqual([2, 1])
+  })
+
+  it('reads the whole stream again after a conflict, and for a command with an id', async () => {
+    const inner = createMemoryStore()
+    let armed = false
+    const spy = spyStore(inner, async (stream) => {
+      if (stream === 'ticket-T-42' && armed) {
+        armed = false
+        await inner.append(stream, [foreign('someone-else', toInstant(T0))], 1)()
+      }
+    })
+    const { handler } = setup({ store: spy.store })
+    await bootstrap(handler)
+    await ok(handler.handle({ command: open(), actor: agent }))
+    await ok(handler.handle({ command: qualify(), actor: agent }))
+    armed = true
+    const r = await ok(handler.handle({ command: qualify(), actor: agent }))
+    expect(r.events[0]?.data).toMatchObject({ diagnosis: 'qualification #3' })
+    await ok(handler.handle({ command: qualify(), actor: agent, commandId: 'c-1' }))
+    expect(ticketReads(spy.reads).slice(2)).toEqual([
+      [2, 0], // from the cache: the conflict comes at the append
+      [undefined, 3], // the retry
+      [undefined, 4], // the command with an id
+    ])
+  })
+
+  it('keeps at most cachedStreams streams, and none with 0 or with a store that seals by itself', async () => {
+    const fullReads = async (overrides: Partial<HandlerDeps>, store: EventStore) => {
+      const spy = spyStore(store)
+      const { handler } = setup({ ...overrides, store: spy.store })
+      await bootstrap(handler)
+      await ok(handler.handle({ command: open('T-1'), actor: agent }))
+      await ok(handler.handle({ command: open('T-2'), actor: agent }))
+      for (let i = 1; i <= 3; i++) {
+        const a = await ok(handler.handle({ command: qualify('T-1'), actor: agent }))
+        const b = await ok(handler.handle({ command: qualify('T-2'), actor: agent }))
+        // Whatever is cached, each decision sees every earlier qualification.
+        expect([a, b].map((r) => r.events[0]?.data)).toMatchObject([
+          { diagnosis: `qualification #${i}` },
+          { diagnosis: `qualification #${i}` },
+        ])
+      }
+      return spy.reads.filter((r) => r.stream.startsWith('ticket-') && r.fromRevision === undefined).length
+    }
+    expect(await fullReads({}, createMemoryStore())).toBe(2) // the openings only
+    expect(await fullReads({ cachedStreams: 2 }, createMemoryStore())).toBe(2)
+    expect(await fullReads({ cachedStreams: 1 }, createMemoryStore())).toBe(8) // evicted by the other one
+    expect(await fullReads({ cachedStreams: 0 }, createMemoryStore())).toBe(8)
+    expect(await fullReads({}, sealStore(createMemoryStore()))).toBe(8)
+    expect(() => setup({ cachedStreams: 1.5 })).toThrow(/cachedStreams/)
   })
 })
 

@@ -62,6 +62,127 @@ describe('canonical JSON (RFC 8785 for our data)', () => {
   })
 })
 
+/**
+ * The canonical form written out key by key, as canonicalJson was before it
+ * handed values already in order to the native JSON.stringify: the fast path
+ * must print exactly this, or throw where this throws.
+ */
+const referenceCanonical = (value: unknown): string => {
+  if (value === null) return 'null'
+  switch (typeof value) {
+    case 'string':
+      return JSON.stringify(value)
+    case 'boolean':
+      return value ? 'true' : 'false'
+    case 'number':
+      if (!Number.isFinite(value)) throw new Error(`canonicalJson: ${value} is not a JSON number`)
+      return JSON.stringify(value)
+    case 'object': {
+      if (Array.isArray(value))
+        return `[${value.map((v) => (v === undefined ? 'null' : referenceCanonical(v))).join(',')}]`
+      const o = value as Record<string, unknown>
+      let out = '{'
+      for (const k of Object.keys(o).sort()) {
+        const v = o[k]
+        if (v === undefined) continue
+        out += `${out.length === 1 ? '' : ','}${JSON.stringify(k)}:${referenceCanonical(v)}`
+      }
+      return `${out}}`
+    }
+    default:
+      throw new Error(`canonicalJson: a ${typeof value} is not JSON`)
+  }
+}
+
+const outcome = (f: () => string): string => {
+  try {
+    return f()
+  } catch (err) {
+    return `threw ${(err as Error).message}`
+  }
+}
+
+describe('canonical JSON: the native fast path prints what the walk prints', () => {
+  // Keys that sort differently by code unit, by code point and as array indices.
+  const key = fc.constantFrom(
+    'a',
+    'b',
+    'B',
+    '10',
+    '9',
+    '0',
+    'hash',
+    '\uffff',
+    '\u{1f600}',
+    'toJSON',
+    '__proto__',
+  )
+  const leaf = fc.oneof(
+    fc.string(),
+    fc.double(),
+    fc.integer(),
+    fc.boolean(),
+    fc.constant(null),
+    fc.constant(undefined),
+    fc.constant(-0),
+  )
+  const { value } = fc.letrec((tie) => ({
+    value: fc.oneof({ depthSize: 'small' }, leaf, tie('array'), tie('object')),
+    array: fc.array(tie('value'), { maxLength: 4 }),
+    object: fc.dictionary(key, tie('value'), { maxKeys: 5 }),
+  }))
+
+  it('on any JSON-like value, in any key order (property)', () => {
+    fc.assert(
+      fc.property(value, (v) => {
+        expect(outcome(() => canonicalJson(v))).toBe(outcome(() => referenceCanonical(v)))
+      }),
+      { numRuns: 2000 },
+    )
+  })
+
+  it('on values JSON.stringify would print differently', () => {
+    const sparse: unknown[] = [1]
+    sparse[2] = 3
+    class Point {
+      constructor(
+        readonly y: number,
+        readonly x: number,
+      ) {}
+    }
+    const withToJson = { a: 1, toJSON: () => 'x' }
+    const inherited = Object.create({ z: 1 }) as Record<string, unknown>
+    inherited.a = 2
+    const cases: unknown[] = [
+      sparse,
+      new Point(1, 2),
+      new Date(0),
+      withToJson,
+      inherited,
+      Object.assign(Object.create(null) as object, { b: 1, a: 2 }),
+      { a: [1, () => 2] },
+      { a: Symbol('s') },
+      { b: Number.POSITIVE_INFINITY },
+      [Number.NaN],
+      { '2': 1, '10': 2 },
+      undefined,
+      // Many keys out of order (sorted another way than the few of an event's objects).
+      Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`k${(i * 7) % 40}`, { b: i, a: [i] }])),
+    ]
+    for (const c of cases) expect(outcome(() => canonicalJson(c))).toBe(outcome(() => referenceCanonical(c)))
+  })
+
+  it('on every event of a simulated history, and gives the hashes it carries', async () => {
+    const lines: string[] = []
+    await simulate({ seed: 3, tickets: 60, sink: (e) => lines.push(JSON.stringify(e)) })
+    for (const line of lines) {
+      const w = writtenEventOf(JSON.parse(line))!
+      expect(canonicalJson(w)).toBe(referenceCanonical(w))
+      expect(eventHash(w)).toBe(w.meta?.hash)
+    }
+  })
+})
+
 const reverseKeys = (x: unknown): unknown =>
   typeof x === 'object' && x !== null && !Array.isArray(x)
     ? Object.fromEntries(Object.entries(x as Record<string, unknown>).reverse())

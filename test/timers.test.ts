@@ -7,6 +7,7 @@
  * March). Policy: response PT4H, escalation office PT2H, resolution P1 PT4H;
  * business and P3 have no delay/target. 2026-03-09 is a Monday.
  */
+import fc from 'fast-check'
 import { left, right } from 'fp-ts/lib/Either.js'
 import type { TaskEither } from 'fp-ts/lib/TaskEither.js'
 import { describe, expect, it } from 'vitest'
@@ -37,6 +38,7 @@ import {
   involved,
   loadStore,
   opened,
+  policy,
   qualified,
   reopened,
   resolved,
@@ -436,6 +438,142 @@ describe('createTimerRunner', () => {
     expect(run.refusals[0]?.error).toEqual({ _tag: 'Rejected', message: 'no' })
     expect(run.refusals[0]?.request.commandId).toBe('timer:escalate:T:2026-03-09T10:00:00.000Z')
     expect(await headOf(store)).toBe(head)
+  })
+})
+
+describe('createTimerRunner judges only what can have changed', () => {
+  const MIN = 60_000
+  const BASE = Date.parse('2026-03-09T06:00:00.000Z') // Monday 07:00 Paris, 01:00 New York
+  const iso = (ms: number) => new Date(ms).toISOString()
+  const ticketStep = fc.oneof(
+    fc.record({
+      kind: fc.constant('qualified' as const),
+      domain: fc.constantFrom('office', 'network', 'business', 'telephony'),
+      priority: fc.constantFrom('P1', 'P2', 'P3'),
+    }),
+    fc.record({
+      kind: fc.constant('informed' as const),
+      as: fc.constantFrom('answer', 'progress', 'restoration'),
+    }),
+    fc.record({ kind: fc.constant('escalated' as const) }),
+    fc.record({
+      kind: fc.constant('involved' as const),
+      reason: fc.constantFrom('response-breach', 'difficulty'),
+    }),
+    fc.record({ kind: fc.constantFrom('suspended' as const, 'resumed' as const) }),
+    fc.record({ kind: fc.constantFrom('resolved' as const, 'reopened' as const, 'closed' as const) }),
+  )
+  const ticket = fc.record({
+    site: fc.constantFrom('paris', 'nyc', 'paris-24', 'nyc-24'),
+    // Qualified as it opens, most of the time: the clocks with targets start at once.
+    qualifiedAs: fc.option(
+      fc.record({
+        domain: fc.constantFrom('office', 'network', 'business'),
+        priority: fc.constantFrom('P1', 'P2', 'P3'),
+      }),
+      { freq: 4 },
+    ),
+    // Answered within two hours, most of the time: then only the resolution clock runs.
+    answeredAfter: fc.option(fc.integer({ min: 1, max: 120 }), { freq: 4 }),
+    openedAfter: fc.integer({ min: 0, max: 12 * 60 }),
+    steps: fc.array(
+      fc.record({
+        after: fc.oneof(
+          { arbitrary: fc.integer({ min: 1, max: 60 }), weight: 3 },
+          { arbitrary: fc.integer({ min: 61, max: 1500 }), weight: 1 },
+        ),
+        step: ticketStep,
+      }),
+      { maxLength: 7 },
+    ),
+  })
+  type TicketPlan = typeof ticket extends fc.Arbitrary<infer T> ? T : never
+  const toSteps = (id: string, t: TicketPlan): { at: number; step: Step }[] => {
+    let at = BASE + t.openedAfter * MIN
+    const out = [{ at, step: opened(iso(at), id, t.site) }]
+    if (t.qualifiedAs !== null)
+      out.push({ at, step: qualified(iso(at), id, t.qualifiedAs.domain, t.qualifiedAs.priority) })
+    if (t.answeredAfter !== null) {
+      at += t.answeredAfter * MIN
+      out.push({ at, step: informed(iso(at), id, 'answer') })
+    }
+    for (const { after, step } of t.steps) {
+      at += after * MIN
+      const when = iso(at)
+      const s =
+        step.kind === 'qualified'
+          ? qualified(when, id, step.domain, step.priority)
+          : step.kind === 'informed'
+            ? informed(when, id, step.as)
+            : step.kind === 'escalated'
+              ? escalated(when, id, 'office')
+              : step.kind === 'involved'
+                ? involved(when, id, step.reason)
+                : step.kind === 'suspended'
+                  ? suspended(when, id)
+                  : step.kind === 'resumed'
+                    ? resumed(when, id)
+                    : step.kind === 'resolved'
+                      ? resolved(when, id)
+                      : step.kind === 'reopened'
+                        ? reopened(when, id)
+                        : closed(when, id)
+      out.push({ at, step: s })
+    }
+    return out
+  }
+
+  it('sends, run after run, exactly what dueCommands gives over every ticket (property)', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(ticket, { minLength: 1, maxLength: 6 }),
+        // Wake-ups (minutes after the one before; 0: twice at the same instant), some with
+        // events recorded ahead of the clock, some with a new policy.
+        fc.array(
+          fc.record({
+            after: fc.oneof(
+              { arbitrary: fc.integer({ min: 0, max: 20 }), weight: 4 },
+              { arbitrary: fc.integer({ min: 21, max: 900 }), weight: 1 },
+            ),
+            ahead: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 240 })),
+            policy: fc.integer({ min: 0, max: 9 }).map((n) => n === 0),
+          }),
+          { minLength: 1, maxLength: 80 },
+        ),
+        async (tickets, wakeUps) => {
+          const store = await storeWith(history(SAMPLE_ORG))
+          const pending = tickets.flatMap((t, i) => toSteps(`T${i}`, t)).sort((a, b) => a.at - b.at)
+          const clock = { current: at(iso(BASE)), now: () => clock.current }
+          const fake = fakeHandler(store)
+          const runner = createTimerRunner({ store, handle: fake.handle, clock })
+          let now = BASE
+          let next = 0
+          for (const w of wakeUps) {
+            now += w.after * MIN
+            clock.current = at(iso(now))
+            const batch: Step[] = []
+            while (next < pending.length && pending[next]!.at <= now + w.ahead * MIN)
+              batch.push(pending[next++]!.step)
+            if (w.policy)
+              batch.push(
+                policy(iso(now), { escalationDelays: { office: 'PT1H' }, resolutionTargets: { P3: 'PT2H' } }),
+              )
+            const head = await headOf(store)
+            await loadStore(store, history(batch, head + 1))
+            const all: RecordedEvent[] = []
+            for await (const e of store.readAll()) all.push(e)
+            const expected = dueCommands(
+              all.reduce(applyServiceLevelEvent, initialServiceLevelState()),
+              clock.current,
+            )
+            const sentBefore = fake.sent.length
+            await runner.runOnce()
+            expect(fake.sent.slice(sentBefore)).toEqual(expected)
+          }
+        },
+      ),
+      { numRuns: 150 },
+    )
   })
 })
 

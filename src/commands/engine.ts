@@ -28,7 +28,7 @@ import type { Actor } from '../domain/vocabulary.js'
 import type { ConcurrencyConflict, EventStore, StoreError } from '../store/port.js'
 import { sealsAppends } from '../store/protected.js'
 import { decodeCommand } from './codecs.js'
-import { commandCategory, type Routing, streamOfCommand } from './routing.js'
+import { commandCategory, type Routing, type StreamDecider, streamOfCommand } from './routing.js'
 
 // ---- public types -------------------------------------------------------------
 
@@ -46,6 +46,14 @@ export interface HandlerDeps {
   readonly newId?: () => string
   /** How many times a command is re-decided after a concurrent write; default 3. */
   readonly maxRetries?: number
+  /**
+   * How many streams' decider states the handler keeps between commands
+   * (default 10,000; 0: none), so that a command reads and folds only what
+   * was appended since, not its whole stream. Never used with a store that
+   * seals by itself (`protectStore`): a forgotten person's data must not
+   * outlive its key in the host's memory.
+   */
+  readonly cachedStreams?: number
 }
 
 /** How a command was sent, besides the command itself. */
@@ -193,12 +201,17 @@ export const createHandler = (routing: Routing, deps: HandlerDeps): CommandHandl
   const seal = sealFor(store)
   if (!Number.isInteger(maxRetries) || maxRetries < 0)
     throw new Error(`maxRetries must be a non-negative integer, got ${maxRetries}`)
+  const cacheLimit = sealsAppends(store) ? 0 : (deps.cachedStreams ?? 10_000)
+  if (!Number.isInteger(cacheLimit) || cacheLimit < 0)
+    throw new Error(`cachedStreams must be a non-negative integer, got ${cacheLimit}`)
   const orgDecider = routing.deciders.organization
 
   // ---- organisation cache: folded once, then caught up incrementally, so a
   // command costs its own stream, not the size of the organisation's history.
   let org: StreamSnapshot = { state: orgDecider.initialState, revision: -1, last: undefined }
   let orgView: OrganizationView | undefined
+  /** `E.right(orgView)`, made once per view rather than once per command. */
+  let orgAnswer: E.Either<StoreError, OrganizationView> | undefined
   /** commandId → revision range of the organisation events carrying it. */
   const orgCommandIds = new Map<string, { first: number; last: number }>()
 
@@ -218,12 +231,51 @@ export const createHandler = (routing: Routing, deps: HandlerDeps): CommandHandl
     }
   }
 
+  // ---- stream cache: each stream's decider state as of a revision, exact
+  // for that revision whatever was appended since (a command reads what
+  // follows and folds it on). Snapshots are replaced, never changed (a
+  // command in flight may hold one), and deciders' states are immutable
+  // values. A conflict drops the stream's entry: the next attempt reads it in
+  // full. The stream cached first is evicted first.
+  const streamCache = new Map<string, StreamSnapshot>()
+  const remember = (stream: string, snapshot: StreamSnapshot): void => {
+    if (cacheLimit === 0 || snapshot.revision < 0) return
+    // A concurrent command may have stored a later one meanwhile.
+    const current = streamCache.get(stream)
+    if (current !== undefined && current.revision >= snapshot.revision) return
+    streamCache.set(stream, snapshot)
+    if (current === undefined && streamCache.size > cacheLimit) {
+      const oldest = streamCache.keys().next()
+      if (oldest.done !== true) streamCache.delete(oldest.value)
+    }
+  }
+
+  /** The stream's next events folded onto a snapshot; undefined if they do not follow it. */
+  const foldOnto = (
+    decider: StreamDecider,
+    from: StreamSnapshot,
+    events: readonly RecordedEvent[],
+  ): StreamSnapshot | undefined => {
+    if (events.length === 0) return from
+    let { state, revision, last } = from
+    for (const e of events) {
+      if (e.revision !== revision + 1) return undefined
+      state = decider.evolve(state, e)
+      revision = e.revision
+      last = e
+    }
+    return { state, revision, last }
+  }
+
   const catchUpOrganization = async (): Promise<E.Either<StoreError, OrganizationView>> => {
     const r = await store.readStream(ORGANIZATION_STREAM, { fromRevision: org.revision + 1 })()
     if (E.isLeft(r)) return r
     applyOrganization(r.right)
-    orgView ??= routing.organizationView(org.state)
-    return E.right(orgView)
+    if (orgView === undefined || orgAnswer === undefined) {
+      orgView = routing.organizationView(org.state)
+      orgAnswer = E.right(orgView)
+    }
+    return orgAnswer
   }
 
   /** Events of `stream` already recorded for `commandId`, if any. */
@@ -244,8 +296,8 @@ export const createHandler = (routing: Routing, deps: HandlerDeps): CommandHandl
     category: StreamCategory,
     decided: readonly Decided[],
   ): E.Either<DecodeProblem[], readonly DomainEvent[]> => {
-    const out: DomainEvent[] = []
-    for (const [i, d] of decided.entries()) {
+    for (let i = 0; i < decided.length; i++) {
+      const d = decided[i]!
       const type: string = d.type
       if (!isEventType(type) || streamCategoryOf[type] !== category)
         return E.left([
@@ -256,12 +308,11 @@ export const createHandler = (routing: Routing, deps: HandlerDeps): CommandHandl
             message: `${JSON.stringify(type)} is not an event of a ${category} stream`,
           },
         ])
-      const event = { type: d.type, data: d.data } as DomainEvent
-      const v = validateEventData(event)
+      // Only `type` and `data` are read (and then stamped): a decided event is its own domain event.
+      const v = validateEventData(d as DomainEvent)
       if (E.isLeft(v)) return E.left(v.left.map((p) => ({ ...p, path: `events.${i}.${p.path}` })))
-      out.push(event)
     }
-    return E.right(out)
+    return E.right(decided as readonly DomainEvent[])
   }
 
   const stamp = (
@@ -341,18 +392,29 @@ export const createHandler = (routing: Routing, deps: HandlerDeps): CommandHandl
         const view = await catchUpOrganization()
         if (E.isLeft(view)) return view
 
-        let snapshot: StreamSnapshot
+        let snapshot: StreamSnapshot | undefined
         let streamEvents: readonly RecordedEvent[] | undefined
         if (stream === ORGANIZATION_STREAM) {
           snapshot = org
         } else {
-          const r = await store.readStream(stream)()
-          if (E.isLeft(r)) return r
-          streamEvents = r.right
-          let state = decider.initialState
-          for (const e of streamEvents) state = decider.evolve(state, e)
-          const last = streamEvents[streamEvents.length - 1]
-          snapshot = { state, revision: last?.revision ?? -1, last }
+          // A command with an id reads its whole stream: its events may already be there.
+          const cached = req.commandId === undefined ? streamCache.get(stream) : undefined
+          if (cached !== undefined) {
+            const r = await store.readStream(stream, { fromRevision: cached.revision + 1 })()
+            if (E.isLeft(r)) return r
+            snapshot = foldOnto(decider, cached, r.right)
+            if (snapshot === undefined) streamCache.delete(stream)
+          }
+          if (snapshot === undefined) {
+            const r = await store.readStream(stream)()
+            if (E.isLeft(r)) return r
+            streamEvents = r.right
+            let state = decider.initialState
+            for (const e of streamEvents) state = decider.evolve(state, e)
+            const last = streamEvents[streamEvents.length - 1]
+            snapshot = { state, revision: last?.revision ?? -1, last }
+          }
+          if (snapshot !== cached) remember(stream, snapshot)
         }
 
         if (req.commandId !== undefined) {
@@ -387,11 +449,16 @@ export const createHandler = (routing: Routing, deps: HandlerDeps): CommandHandl
           snapshot.revision < 0 ? 'no-stream' : snapshot.revision,
         )()
         if (E.isLeft(appended)) {
+          if (appended.left._tag === 'ConcurrencyConflict') streamCache.delete(stream)
           if (appended.left._tag === 'ConcurrencyConflict' && attempt < maxRetries) continue
           return appended
         }
         const events = await recordedOf(stream, toAppend, firstRevision, appended.right.position)
         if (stream === ORGANIZATION_STREAM) applyOrganization(events)
+        else {
+          const next = foldOnto(decider, snapshot, events)
+          if (next !== undefined) remember(stream, next)
+        }
         return E.right({ stream, events, idempotentReplay: false })
       }
     }

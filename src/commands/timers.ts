@@ -13,7 +13,7 @@ import { isLeft } from 'fp-ts/lib/Either.js'
 import type { TaskEither } from 'fp-ts/lib/TaskEither.js'
 import { type IsoInstant, instantMs, toInstant } from '../domain/codec.js'
 import type { Command } from '../domain/commands.js'
-import type { RecordedEvent } from '../domain/envelope.js'
+import { ORGANIZATION_STREAM, type RecordedEvent } from '../domain/envelope.js'
 import { type Actor, SYSTEM } from '../domain/vocabulary.js'
 import {
   applyServiceLevelEvent,
@@ -133,6 +133,59 @@ const settled = (t: TicketFacts, now: number): boolean => {
   return resolved && t.firstStop !== null && t.firstStop <= now
 }
 
+/** A timer command with what orders it: its stamp, then its ticket. */
+type Stamped = TimerRequest & { readonly stamp: number; readonly ticketId: string }
+
+/**
+ * What the timers make of one ticket at `nowMs`: `wait` when it cannot be
+ * judged yet (opened later, or unjudged: no policy or calendar), `settled`
+ * when nothing can be due (see `settled`), else its judgement and the
+ * commands due, in the order they are stamped.
+ */
+type Assessment =
+  | { readonly kind: 'wait' | 'settled' }
+  | { readonly kind: 'judged'; readonly judgement: TicketJudgement; readonly due: readonly Stamped[] }
+
+const WAIT = { kind: 'wait' } as const
+const SETTLED = { kind: 'settled' } as const
+
+const assess = (state: ServiceLevelState, t: TicketFacts, nowMs: number): Assessment => {
+  if (t.opened > nowMs) return WAIT
+  if (settled(t, nowMs)) return SETTLED
+  const j = judgeTicket(state.org, t, nowMs)
+  if (isLeft(j)) return WAIT // unjudged tickets are reported by the projection, not timed
+  const due = dueForTicket(j.right)
+  if (due.length === 0) return { kind: 'judged', judgement: j.right, due: [] }
+  due.sort((a, b) => a.natural - b.natural)
+  const out: Stamped[] = []
+  let floor = t.lastAt
+  for (const d of due) {
+    const stamp = Math.max(d.natural, floor)
+    floor = stamp
+    out.push({
+      command: d.command,
+      actor: SYSTEM,
+      commandId: d.commandId,
+      at: toInstant(stamp),
+      stamp,
+      ticketId: t.ticketId,
+    })
+  }
+  return { kind: 'judged', judgement: j.right, due: out }
+}
+
+/** Sorted by stamp then ticket; one ticket's commands keep their order (the sort is stable). */
+const inStampOrder = (out: Stamped[]): readonly TimerRequest[] => {
+  out.sort((a, b) => a.stamp - b.stamp || (a.ticketId < b.ticketId ? -1 : a.ticketId > b.ticketId ? 1 : 0))
+  return out.map(({ command, actor, commandId, at }) => ({ command, actor, commandId, at }))
+}
+
+const nowOf = (now: IsoInstant): number => {
+  const nowMs = instantMs(now)
+  if (Number.isNaN(nowMs)) throw new Error(`now is not an ISO instant: ${String(now)}`)
+  return nowMs
+}
+
 /**
  * The commands due at `now`, ordered by the instant they are stamped at, then
  * ticket. Each is stamped at its deadline (or breach instant), unless the
@@ -142,44 +195,47 @@ const settled = (t: TicketFacts, now: number): boolean => {
  * Clocks are judged by the recorded policy in force when the ticket was opened
  * (never a what-if override).
  */
-export const dueCommands = (state: ServiceLevelState, now: IsoInstant): readonly TimerRequest[] =>
-  dueAmong(state, state.tickets.values(), now)
+export const dueCommands = (state: ServiceLevelState, now: IsoInstant): readonly TimerRequest[] => {
+  const nowMs = nowOf(now)
+  const out: Stamped[] = []
+  for (const t of state.tickets.values()) {
+    const a = assess(state, t, nowMs)
+    if (a.kind === 'judged') out.push(...a.due)
+  }
+  return inStampOrder(out)
+}
 
 /**
- * `dueCommands` over some of the state's tickets: the runner passes only those
- * that may still need a command (see `createTimerRunner`). The result does not
- * depend on the order of `tickets`: commands are sorted by stamp then ticket,
- * and one ticket's commands keep their own order.
+ * A judged ticket with nothing due at `asOf`, and none of its events after
+ * `asOf`: the earliest instant at which something could fall due if nothing
+ * else happens to it (+∞: never). Its facts cannot change without a new
+ * event, so each clock is a fixed function of time from here:
+ *
+ * - the escalation delay, still `pending`, expires at its deadline;
+ * - the response clock, `pending`, is breached from `addBusinessTime(opened,
+ *   target + 1 ms)`;
+ * - the resolution clock, `pending` and running, is breached at the earliest
+ *   from the instant its remaining business time runs out counted from
+ *   `asOf` (later if the ticket is suspended: it is then judged again, and
+ *   waits once more).
+ *
+ * Every other status stays as it is (met, breached and involved, not
+ * needed, on time…). A lower bound is enough: the runner judges the ticket
+ * in full when it wakes.
  */
-const dueAmong = (
-  state: ServiceLevelState,
-  tickets: Iterable<TicketFacts>,
-  now: IsoInstant,
-): readonly TimerRequest[] => {
-  const nowMs = instantMs(now)
-  if (Number.isNaN(nowMs)) throw new Error(`now is not an ISO instant: ${String(now)}`)
-  const out: (TimerRequest & { readonly stamp: number; readonly ticketId: string })[] = []
-  for (const t of tickets) {
-    if (t.opened > nowMs || settled(t, nowMs)) continue
-    const j = judgeTicket(state.org, t, nowMs)
-    if (isLeft(j)) continue // unjudged tickets are reported by the projection, not timed
-    const due = dueForTicket(j.right).sort((a, b) => a.natural - b.natural)
-    let floor = t.lastAt
-    for (const d of due) {
-      const stamp = Math.max(d.natural, floor)
-      floor = stamp
-      out.push({
-        command: d.command,
-        actor: SYSTEM,
-        commandId: d.commandId,
-        at: toInstant(stamp),
-        stamp,
-        ticketId: t.ticketId,
-      })
-    }
+const nextPossibleDue = (j: TicketJudgement): number => {
+  const { response, escalation, resolution } = j.levels
+  let next = Number.POSITIVE_INFINITY
+  if (escalation.status === 'pending' && j.escalationDeadline !== null) next = j.escalationDeadline
+  if (response.status === 'pending' && response.stoppedAt === null)
+    next = Math.min(next, j.calendar.addBusinessTime(j.facts.opened, response.targetMinutes * MINUTE + 1))
+  if (resolution.status === 'pending' && j.resolution.running && resolution.targetMinutes !== null) {
+    let elapsed = 0
+    for (const [from, to] of j.resolution.stretches) elapsed += j.calendar.businessTime(from, to)
+    const left = Math.max(1, resolution.targetMinutes * MINUTE + 1 - elapsed)
+    next = Math.min(next, j.calendar.addBusinessTime(j.asOf, left))
   }
-  out.sort((a, b) => a.stamp - b.stamp || (a.ticketId < b.ticketId ? -1 : a.ticketId > b.ticketId ? 1 : 0))
-  return out.map(({ command, actor, commandId, at }) => ({ command, actor, commandId, at }))
+  return next
 }
 
 // ---- the runner ------------------------------------------------------------
@@ -217,18 +273,85 @@ export interface TimerRunner<E, R> {
   readonly state: () => ServiceLevelState
 }
 
+/** A binary min-heap of (instant, ticket key) wake-ups: the runner's alarm clock. */
+const createWakeUps = () => {
+  const at: number[] = []
+  const keys: string[] = []
+  const swap = (i: number, k: number) => {
+    const a = at[i]!
+    at[i] = at[k]!
+    at[k] = a
+    const s = keys[i]!
+    keys[i] = keys[k]!
+    keys[k] = s
+  }
+  return {
+    push: (when: number, key: string): void => {
+      at.push(when)
+      keys.push(key)
+      for (let i = at.length - 1; i > 0; ) {
+        const p = (i - 1) >> 1
+        if (at[p]! <= at[i]!) break
+        swap(i, p)
+        i = p
+      }
+    },
+    /** The earliest wake-up, if it is at or before `limit`; removed. */
+    popUpTo: (limit: number): { readonly when: number; readonly key: string } | undefined => {
+      if (at.length === 0 || at[0]! > limit) return undefined
+      const top = { when: at[0]!, key: keys[0]! }
+      const lastAt = at.pop()!
+      const lastKey = keys.pop()!
+      if (at.length > 0) {
+        at[0] = lastAt
+        keys[0] = lastKey
+        for (let i = 0; ; ) {
+          const l = 2 * i + 1
+          const r = l + 1
+          let m = i
+          if (l < at.length && at[l]! < at[m]!) m = l
+          if (r < at.length && at[r]! < at[m]!) m = r
+          if (m === i) break
+          swap(i, m)
+          i = m
+        }
+      }
+      return top
+    },
+    clear: (): void => {
+      at.length = 0
+      keys.length = 0
+    },
+  }
+}
+
+/**
+ * Margin before a computed wake-up: the instants are exact, but a ticket
+ * judged a minute early costs one judgement, one missed would cost a late
+ * command.
+ */
+const WAKE_MARGIN = MINUTE
+
 export const createTimerRunner = <E, R>(deps: TimerRunnerDeps<E, R>): TimerRunner<E, R> => {
   let state = initialServiceLevelState()
   let position: number | undefined
   let queue: Promise<unknown> = Promise.resolve()
-  /**
-   * The tickets (by stream id) that may still need a command: every ticket
-   * with a new event, until a run finds it settled with no event after that
-   * run's instant. Settled stays settled as time passes until the ticket's
-   * next event (a reopening), which brings it back here: a run costs the open
-   * tickets, not every ticket ever opened (the same commands as `dueCommands`).
+  /*
+   * Which tickets a run judges. `dueCommands` judges every ticket; the runner
+   * gives the same commands judging only those whose judgement can have
+   * changed since it last judged them: tickets with a new event (`fresh`), and
+   * tickets whose next possible deadline or breach has come (`waiting`, by
+   * stream key, and `wakeUps`, by instant). A ticket found settled, or with
+   * nothing that can ever fall due, is in neither until its next event. So a
+   * run costs the tickets that change or fall due, not every open ticket
+   * every run. Everything is judged again after an organisation event (a new
+   * policy or calendar) or when the clock goes backwards.
    */
-  const watched = new Set<string>()
+  const fresh = new Set<string>()
+  const waiting = new Map<string, number>()
+  const wakeUps = createWakeUps()
+  let lastNow = Number.NEGATIVE_INFINITY
+  let judgeAll = false
 
   const catchUp = async (): Promise<void> => {
     const events: AsyncIterable<RecordedEvent> = deps.store.readAll(
@@ -237,28 +360,73 @@ export const createTimerRunner = <E, R>(deps: TimerRunnerDeps<E, R>): TimerRunne
     for await (const e of events) {
       state = applyServiceLevelEvent(state, e)
       position = e.position
-      if (e.stream.startsWith('ticket-')) watched.add(e.stream.slice(7))
+      if (e.stream.startsWith('ticket-')) {
+        const key = e.stream.slice(7)
+        fresh.add(key)
+        waiting.delete(key)
+      } else if (e.stream === ORGANIZATION_STREAM) judgeAll = true
     }
   }
 
-  /** The watched tickets, forgetting those settled for good as of `now`. */
-  const openTickets = (now: IsoInstant): TicketFacts[] => {
-    const nowMs = instantMs(now)
-    const open: TicketFacts[] = []
-    for (const key of watched) {
-      const t = state.tickets.get(key)
-      if (t === undefined || (t.lastAt <= nowMs && settled(t, nowMs))) watched.delete(key)
-      else open.push(t)
+  /** The tickets to judge at `nowMs`: fresh ones, and waiting ones whose wake-up has come. */
+  const toJudge = (nowMs: number): string[] => {
+    if (judgeAll || nowMs < lastNow) {
+      judgeAll = false
+      for (const key of waiting.keys()) fresh.add(key)
+      waiting.clear()
+      wakeUps.clear()
     }
-    return open
+    lastNow = nowMs
+    for (let w = wakeUps.popUpTo(nowMs); w !== undefined; w = wakeUps.popUpTo(nowMs)) {
+      // A wake-up set before the ticket's latest event or judgement is stale.
+      if (waiting.get(w.key) !== w.when) continue
+      waiting.delete(w.key)
+      fresh.add(w.key)
+    }
+    const keys = [...fresh]
+    fresh.clear()
+    return keys
+  }
+
+  /** When to judge the ticket again: at the next run, at an instant, or only on its next event. */
+  const reschedule = (key: string, t: TicketFacts, a: Assessment, nowMs: number): void => {
+    // Settled for good, as the ticket stood before this change: only a new event brings it back.
+    if (a.kind === 'settled' && t.lastAt <= nowMs) return
+    if (a.kind !== 'judged' || a.due.length > 0 || t.lastAt > nowMs) {
+      // Due (and refused, or about to be answered by an event), not judged yet,
+      // or with events still ahead of `now`: judged again at the next run, as before.
+      fresh.add(key)
+      return
+    }
+    let next: number
+    try {
+      next = nextPossibleDue(a.judgement) - WAKE_MARGIN
+    } catch {
+      next = Number.NEGATIVE_INFINITY // a calendar that gives up: judged every run
+    }
+    if (next === Number.POSITIVE_INFINITY) return
+    if (next <= nowMs) fresh.add(key)
+    else {
+      waiting.set(key, next)
+      wakeUps.push(next, key)
+    }
   }
 
   const run = async (): Promise<TimerRun<E, R>> => {
     await catchUp()
     const now = deps.clock.now()
+    const nowMs = nowOf(now)
+    const out: Stamped[] = []
+    for (const key of toJudge(nowMs)) {
+      const t = state.tickets.get(key)
+      if (t === undefined) continue // no opening seen: nothing to time
+      const a = assess(state, t, nowMs)
+      if (a.kind === 'judged') out.push(...a.due)
+      reschedule(key, t, a, nowMs)
+    }
     const accepted: { request: TimerRequest; result: R }[] = []
     const refusals: { request: TimerRequest; error: E }[] = []
-    for (const request of dueAmong(state, openTickets(now), now)) {
+    for (const request of inStampOrder(out)) {
       const outcome = await deps.handle(request)()
       if (isLeft(outcome)) refusals.push({ request, error: outcome.left })
       else accepted.push({ request, result: outcome.right })

@@ -10,7 +10,7 @@
  * Pure: SHA-256 is deterministic and reads nothing but its input, so it lives
  * with the domain (an auditor's tool can use it without any store).
  */
-import { createHash } from 'node:crypto'
+import * as crypto from 'node:crypto'
 import { type Either, isLeft, left, right } from 'fp-ts/lib/Either.js'
 import * as t from 'io-ts'
 import { type DecodeProblem, intBetween, problemsOf, strict } from './codec.js'
@@ -24,8 +24,111 @@ import type { EventToAppend, RecordedEvent } from './envelope.js'
  * `JSON.stringify` prints them. Keys whose value is `undefined` are left out
  * (as `JSON.stringify` and every store do), so the digest of an event is the
  * digest of what is actually written.
+ *
+ * Every event is hashed when it is written and when it is verified, so this is
+ * on the hot path: the native `JSON.stringify` prints the value, or a copy of
+ * it with its objects' keys put in order (`inOrder`); only what it would print
+ * differently (sparse arrays, keys it would reorder, what is not JSON) is
+ * walked key by key here.
  */
 export const canonicalJson = (value: unknown): string => {
+  const v = inOrder(value)
+  return v === NOT_PLAIN ? walk(value) : JSON.stringify(v)
+}
+
+const NOT_PLAIN: unique symbol = Symbol('not plain JSON')
+
+/**
+ * `v` itself when `JSON.stringify(v)` is its canonical JSON: plain objects
+ * (no class, no `toJSON`) listing their keys in UTF-16 order, arrays without
+ * holes, finite numbers. Otherwise a copy whose objects list their keys in
+ * that order, or `NOT_PLAIN` when only the walk can say: holes, not JSON at
+ * all (functions, symbols, bigints, NaN: the walk throws), or keys a new
+ * object would not keep in the order given (integer-like keys, which objects
+ * list first, and `__proto__`). `undefined` values need nothing: both leave
+ * such keys out and print `null` in arrays.
+ */
+const inOrder = (v: unknown): unknown => {
+  if (v === null) return v
+  switch (typeof v) {
+    case 'string':
+    case 'boolean':
+      return v
+    case 'number':
+      return Number.isFinite(v) ? v : NOT_PLAIN
+    case 'object': {
+      if (Array.isArray(v)) {
+        let copy: unknown[] | undefined
+        for (let i = 0; i < v.length; i++) {
+          if (!(i in v)) return NOT_PLAIN
+          const x: unknown = v[i]
+          if (x === undefined) continue
+          const c = inOrder(x)
+          if (c === NOT_PLAIN) return NOT_PLAIN
+          if (c !== x) {
+            copy ??= v.slice()
+            copy[i] = c
+          }
+        }
+        return copy ?? v
+      }
+      const proto: unknown = Object.getPrototypeOf(v)
+      if (proto !== Object.prototype && proto !== null) return NOT_PLAIN
+      const o = v as Record<string, unknown>
+      let previous: string | undefined
+      let sorted = true
+      let changed = false
+      // for…in lists a plain object's keys in Object.keys order, without allocating them.
+      for (const k in o) {
+        if (!Object.hasOwn(o, k)) return NOT_PLAIN
+        if (previous !== undefined && !(previous < k)) sorted = false
+        previous = k
+        const x = o[k]
+        if (x === undefined) continue
+        const c = inOrder(x)
+        if (c === NOT_PLAIN) return NOT_PLAIN
+        if (c !== x) changed = true
+      }
+      if (sorted && !changed) return v
+      const copy: Record<string, unknown> = {}
+      for (const k of sortedKeys(o)) {
+        const x = o[k]
+        if (x === undefined) continue
+        const first = k.charCodeAt(0)
+        if ((first >= 48 && first <= 57) || k === '__proto__') return NOT_PLAIN
+        copy[k] = inOrder(x)
+      }
+      return copy
+    }
+    default:
+      return NOT_PLAIN
+  }
+}
+
+/**
+ * An object's keys in UTF-16 code-unit order (what JCS asks for, what `<` and
+ * the default sort compare). By insertion when they are few, as in an event's
+ * objects: `Array.prototype.sort` allocates its merge state (about a kilobyte)
+ * per call.
+ */
+const sortedKeys = (o: object): string[] => {
+  const keys = Object.keys(o)
+  // Insertion is quadratic: a hostile history may hold an object of any size.
+  if (keys.length > 16) return keys.sort()
+  for (let i = 1; i < keys.length; i++) {
+    const k = keys[i]!
+    let j = i - 1
+    while (j >= 0 && keys[j]! > k) {
+      keys[j + 1] = keys[j]!
+      j--
+    }
+    keys[j + 1] = k
+  }
+  return keys
+}
+
+/** The canonical form, key by key: for values `JSON.stringify` would not print canonically. */
+const walk = (value: unknown): string => {
   if (value === null) return 'null'
   switch (typeof value) {
     case 'string':
@@ -40,10 +143,8 @@ export const canonicalJson = (value: unknown): string => {
       if (Array.isArray(value))
         return `[${value.map((v) => (v === undefined ? 'null' : canonicalJson(v))).join(',')}]`
       const o = value as Record<string, unknown>
-      // The default sort compares UTF-16 code units, which is what JCS asks for.
-      const keys = Object.keys(o).sort()
       let out = '{'
-      for (const k of keys) {
+      for (const k of sortedKeys(o)) {
         const v = o[k]
         if (v === undefined) continue
         out += `${out.length === 1 ? '' : ','}${JSON.stringify(k)}:${canonicalJson(v)}`
@@ -74,27 +175,54 @@ export interface WrittenEvent {
   readonly meta?: Readonly<Record<string, unknown>>
 }
 
-/** The object whose canonical JSON is hashed: the envelope without `position` and without `meta.hash`. */
-export const hashedContent = (e: WrittenEvent): Record<string, unknown> => {
-  const { hash: _hash, ...meta } = e.meta ?? {}
-  return {
-    id: e.id,
-    stream: e.stream,
-    revision: e.revision,
-    type: e.type,
-    version: e.version,
-    at: e.at,
-    actor: e.actor,
-    data: e.data,
-    meta,
-  }
+/**
+ * The envelope with its keys in canonical order (`canonicalJson` then prints
+ * it natively, as long as what it holds is in order too).
+ */
+const contentOf = (
+  e: Pick<WrittenEvent, 'actor' | 'at' | 'data' | 'id' | 'type' | 'version'>,
+  stream: string,
+  revision: number,
+  meta: unknown,
+) => ({
+  actor: e.actor,
+  at: e.at,
+  data: e.data,
+  id: e.id,
+  meta,
+  revision,
+  stream,
+  type: e.type,
+  version: e.version,
+})
+
+/** `meta` without `hash` (and `prevHash` when asked), its other keys in their order. */
+const metaWithout = (
+  meta: Readonly<Record<string, unknown>> | undefined,
+  prevHashToo: boolean,
+): Record<string, unknown> => {
+  const out: Record<string, unknown> = {}
+  if (meta === undefined) return out
+  for (const k in meta)
+    if (k !== 'hash' && (!prevHashToo || k !== 'prevHash') && Object.hasOwn(meta, k)) out[k] = meta[k]
+  return out
 }
 
+/** The object whose canonical JSON is hashed: the envelope without `position` and without `meta.hash`. */
+export const hashedContent = (e: WrittenEvent): Record<string, unknown> =>
+  contentOf(e, e.stream, e.revision, metaWithout(e.meta, false))
+
+/**
+ * SHA-256 in lowercase hex of a string's UTF-8 bytes. The one-shot
+ * `crypto.hash` (Node ≥ 20.12) skips building a Hash object per event.
+ */
+const sha256Hex: (s: string) => string =
+  typeof crypto.hash === 'function'
+    ? (s) => crypto.hash('sha256', s, 'hex')
+    : (s) => crypto.createHash('sha256').update(s, 'utf8').digest('hex')
+
 /** SHA-256 (lowercase hex) of the canonical JSON of `hashedContent(e)`, UTF-8 encoded. */
-export const eventHash = (e: WrittenEvent): string =>
-  createHash('sha256')
-    .update(canonicalJson(hashedContent(e)), 'utf8')
-    .digest('hex')
+export const eventHash = (e: WrittenEvent): string => sha256Hex(canonicalJson(hashedContent(e)))
 
 /**
  * The written form of a decoded event. It equals what was written for every
@@ -154,23 +282,19 @@ export const sealEvents = <E extends EventToAppend>(
   events: readonly E[],
 ): E[] => {
   let prevHash = previous?.meta?.hash
-  return events.map((e, i) => {
-    const { hash: _h, prevHash: _p, ...rest } = (e as { readonly meta?: EventToAppend['meta'] }).meta ?? {}
-    const linked = prevHash === undefined ? rest : { ...rest, prevHash }
-    const hash = eventHash({
-      id: e.id,
-      stream,
-      revision: firstRevision + i,
-      type: e.type,
-      version: e.version,
-      at: e.at,
-      actor: e.actor,
-      data: e.data,
-      meta: linked,
-    })
+  const out: E[] = []
+  for (let i = 0; i < events.length; i++) {
+    const e = events[i]!
+    // Built key by key (the event's own meta keys in their order, then the
+    // links): on Node 20, `{ ...meta, prevHash }` costs microseconds per event.
+    const meta = metaWithout((e as { readonly meta?: EventToAppend['meta'] }).meta, true)
+    if (prevHash !== undefined) meta.prevHash = prevHash
+    const hash = sha256Hex(canonicalJson(contentOf(e, stream, firstRevision + i, meta)))
+    meta.hash = hash
     prevHash = hash
-    return { ...e, meta: { ...linked, hash } }
-  })
+    out.push({ ...e, meta } as E)
+  }
+  return out
 }
 
 // ---- the stream-head manifest --------------------------------------------------------

@@ -42,7 +42,11 @@ Examples:
   soutien simulate --tickets 500 --store ./helpdesk.db
 `
 
-/** Buffered synchronous writes of history lines to a file descriptor. */
+/**
+ * Buffered synchronous writes of history lines to a file descriptor, 64 KiB at
+ * a time: lines waiting in a larger buffer outlive the young generation and
+ * are copied by every scavenge (a 1 MiB buffer cost the simulation ~8 %).
+ */
 const lineWriter = (fd: number) => {
   let buf: string[] = []
   let size = 0
@@ -56,7 +60,7 @@ const lineWriter = (fd: number) => {
     write: (s: string) => {
       buf.push(s)
       size += s.length
-      if (size > 1 << 20) flush()
+      if (size > 1 << 16) flush()
     },
     flush,
   }

@@ -5,8 +5,13 @@
  * time; users answer on elapsed time. Deterministic for a given seed.
  */
 import { isLeft } from 'fp-ts/lib/Either.js'
-import * as TE from 'fp-ts/lib/TaskEither.js'
-import { type CommandRequest, createCommandHandler, type HandleResult } from '../../commands/handler.js'
+import type * as TE from 'fp-ts/lib/TaskEither.js'
+import {
+  type CommandRequest,
+  createCommandHandler,
+  type HandleError,
+  type HandleResult,
+} from '../../commands/handler.js'
 import { createTimerRunner } from '../../commands/timers.js'
 import { type Calendar, makeCalendar } from '../../domain/calendar.js'
 import { type IsoInstant, toInstant } from '../../domain/codec.js'
@@ -97,7 +102,19 @@ export const simulate = async (options: SimulationOptions): Promise<SimulationSu
   const ticketsById = new Map<string, SimTicket>()
   const simStore = options.store === undefined ? createSimulationStore((e) => options.sink?.(e)) : undefined
   const store: EventStore = options.store ?? simStore!
-  const handler = createCommandHandler({ store, clock: { now: () => toInstant(nowMs) }, newId })
+  // Many commands run at the same simulated instant (a step's, a timer run's): format it once.
+  let clockMs = Number.NaN
+  let clockIso = toInstant(startMs)
+  const clock = {
+    now: (): IsoInstant => {
+      if (nowMs !== clockMs) {
+        clockMs = nowMs
+        clockIso = toInstant(nowMs)
+      }
+      return clockIso
+    },
+  }
+  const handler = createCommandHandler({ store, clock, newId })
   let eventCount = 0
   let lastAt = startMs
   const observe = (r: HandleResult) => {
@@ -110,21 +127,19 @@ export const simulate = async (options: SimulationOptions): Promise<SimulationSu
       if (e.type === 'TicketEscalated') onEscalated(e.stream.slice(7), e.data.domain, Date.parse(e.at))
     }
   }
-  const handle = (req: CommandRequest) =>
-    TE.map((r: HandleResult) => {
-      observe(r)
+  const handle =
+    (req: CommandRequest): TE.TaskEither<HandleError, HandleResult> =>
+    async () => {
+      const r = await handler.handle(req)()
+      if (r._tag === 'Right') observe(r.right)
       return r
-    })(handler.handle(req))
+    }
   const refused: Record<string, number> = {}
   let commands = 0
 
-  const send = async (
-    command: Command,
-    actor: Actor,
-    extra: Partial<CommandRequest> = {},
-  ): Promise<boolean> => {
+  const send = async (command: Command, actor: Actor): Promise<boolean> => {
     commands++
-    const req = { command, actor, ...extra } as CommandRequest
+    const req: CommandRequest = { command, actor }
     const r = await handle(req)()
     if (isLeft(r)) {
       const err = r.left as { _tag: string; error?: { _tag: string; message: string }; message?: string }
@@ -548,7 +563,7 @@ export const simulate = async (options: SimulationOptions): Promise<SimulationSu
     at(firstSiteCal.nextOpening(startMs), () => publish(`paris-${technicianOf(d)}-1`, d))
 
   // ---- the loop ------------------------------------------------------------------
-  const timers = createTimerRunner({ store, handle, clock: { now: () => toInstant(nowMs) } })
+  const timers = createTimerRunner({ store, handle, clock })
   const timerEvery = (options.timerEveryMinutes ?? 15) * MIN
   let nextTimer = startMs + timerEvery
   let timerCommands = 0

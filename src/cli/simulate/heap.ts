@@ -5,43 +5,68 @@ export interface Scheduled<T> {
   readonly value: T
 }
 
+/**
+ * Kept as parallel arrays (times, insertion numbers, values) rather than one
+ * object per step: a simulation schedules every arrival up front, and sifting
+ * through tens of thousands of objects was most of a pop.
+ */
 export const createHeap = <T>() => {
-  const xs: Scheduled<T>[] = []
+  const ats: number[] = []
+  const seqs: number[] = []
+  const values: T[] = []
   let seq = 0
-  const less = (a: Scheduled<T>, b: Scheduled<T>) => a.at < b.at || (a.at === b.at && a.seq < b.seq)
+  const less = (i: number, k: number) => {
+    const a = ats[i]!
+    const b = ats[k]!
+    return a < b || (a === b && seqs[i]! < seqs[k]!)
+  }
+  const swap = (i: number, k: number) => {
+    const a = ats[i]!
+    ats[i] = ats[k]!
+    ats[k] = a
+    const s = seqs[i]!
+    seqs[i] = seqs[k]!
+    seqs[k] = s
+    const v = values[i]!
+    values[i] = values[k]!
+    values[k] = v
+  }
   const push = (at: number, value: T) => {
-    const item = { at, seq: seq++, value }
-    xs.push(item)
-    let i = xs.length - 1
-    while (i > 0) {
+    ats.push(at)
+    seqs.push(seq++)
+    values.push(value)
+    for (let i = ats.length - 1; i > 0; ) {
       const p = (i - 1) >> 1
-      if (!less(xs[i]!, xs[p]!)) break
-      const up = xs[p]!
-      xs[p] = xs[i]!
-      xs[i] = up
+      if (!less(i, p)) break
+      swap(i, p)
       i = p
     }
   }
   const pop = (): Scheduled<T> | undefined => {
-    const top = xs[0]
-    const last = xs.pop()
-    if (xs.length > 0 && last !== undefined) {
-      xs[0] = last
-      let i = 0
-      for (;;) {
+    if (ats.length === 0) return undefined
+    const top: Scheduled<T> = { at: ats[0]!, seq: seqs[0]!, value: values[0]! }
+    const lastAt = ats.pop()!
+    const lastSeq = seqs.pop()!
+    const lastValue = values.pop()!
+    const n = ats.length
+    if (n > 0) {
+      ats[0] = lastAt
+      seqs[0] = lastSeq
+      values[0] = lastValue
+      for (let i = 0; ; ) {
         const l = 2 * i + 1
         const r = l + 1
         let m = i
-        if (l < xs.length && less(xs[l]!, xs[m]!)) m = l
-        if (r < xs.length && less(xs[r]!, xs[m]!)) m = r
+        if (l < n && less(l, m)) m = l
+        if (r < n && less(r, m)) m = r
         if (m === i) break
-        const down = xs[m]!
-        xs[m] = xs[i]!
-        xs[i] = down
+        swap(i, m)
         i = m
       }
     }
     return top
   }
-  return { push, pop, peek: () => xs[0], size: () => xs.length }
+  const peek = (): Scheduled<T> | undefined =>
+    ats.length === 0 ? undefined : { at: ats[0]!, seq: seqs[0]!, value: values[0]! }
+  return { push, pop, peek, size: () => ats.length }
 }

@@ -9,7 +9,7 @@ import { isLeft } from 'fp-ts/lib/Either.js'
 import { formatProblems } from '../domain/codec.js'
 import type { RecordedEvent } from '../domain/envelope.js'
 import { openSqliteKeyStore } from '../store/keys.js'
-import { HistoryFileFailure, readHistoryFile } from '../store/ndjson.js'
+import { HistoryFileFailure, InvalidHistoryLine, readHistoryBatches } from '../store/ndjson.js'
 import { type EventStore, StoreFailure } from '../store/port.js'
 import { protectStore } from '../store/protected.js'
 import { openSqliteStore } from '../store/sqlite.js'
@@ -21,6 +21,14 @@ export interface HistorySource {
   readonly label: string
   /** Every event in global order; throws a CliError (exit 1) on the first unreadable one. */
   readonly events: () => AsyncIterable<RecordedEvent>
+  /**
+   * The same events, in the same order, with the same error at the same place,
+   * a few hundred at a time (one array per chunk of a file, up to
+   * `STORE_BATCH` from a store): a replay folds each array in a plain loop
+   * instead of awaiting every event. Arrays are never empty and belong to the
+   * caller. Every event before an unreadable one is yielded before the error.
+   */
+  readonly batches: () => AsyncIterable<readonly RecordedEvent[]>
   readonly dispose: () => Promise<void>
 }
 
@@ -75,19 +83,38 @@ export const withKeys = (store: EventStore, keysPath: string, create: boolean): 
   }
 }
 
-const fromStore = (store: EventStore, label: string): HistorySource => ({
-  label,
-  events: () =>
-    (async function* () {
-      try {
-        for await (const e of store.readAll()) yield e
-      } catch (err) {
-        if (err instanceof StoreFailure) throw dataError(`${label}: ${err.error.message}`)
-        throw err
+/** Most events per array of `batches()` from a store. */
+export const STORE_BATCH = 512
+
+/** `events()` of a source, from its `batches()`. */
+const eventsOf = (batches: () => AsyncIterable<readonly RecordedEvent[]>) =>
+  async function* (): AsyncGenerator<RecordedEvent> {
+    for await (const batch of batches()) yield* batch
+  }
+
+/** A store read as a history source (errors become CliErrors naming `label`). */
+export const sourceOfStore = (store: EventStore, label: string): HistorySource => {
+  const batches = async function* (): AsyncGenerator<readonly RecordedEvent[]> {
+    let batch: RecordedEvent[] = []
+    try {
+      for await (const e of store.readAll()) {
+        batch.push(e)
+        if (batch.length >= STORE_BATCH) {
+          yield batch
+          batch = []
+        }
       }
-    })(),
-  dispose: () => store.dispose(),
-})
+    } catch (err) {
+      // What was read before the failure is handed on first, as `events()` would have.
+      if (batch.length > 0) yield batch
+      batch = []
+      if (err instanceof StoreFailure) throw dataError(`${label}: ${err.error.message}`)
+      throw err
+    }
+    if (batch.length > 0) yield batch
+  }
+  return { label, events: eventsOf(batches), batches, dispose: () => store.dispose() }
+}
 
 const fromFile = (path: string, io: CliIO): HistorySource => {
   const label = path === '-' ? 'standard input' : path
@@ -99,25 +126,21 @@ const fromFile = (path: string, io: CliIO): HistorySource => {
     if (statSync(path).isDirectory())
       throw dataError(`cannot read ${path}: it is a directory, not a history file.`)
   }
-  return {
-    label,
-    events: () =>
-      (async function* () {
-        try {
-          for await (const l of readHistoryFile(path === '-' ? io.stdin : path)) {
-            if ('problems' in l)
-              throw dataError(
-                `${label} line ${l.line}${l.eventId === undefined ? '' : ` (event ${l.eventId})`}: ${formatProblems(l.problems)}. Run 'soutien verify ${path}' to list every problem.`,
-              )
-            yield l.event
-          }
-        } catch (err) {
-          if (err instanceof HistoryFileFailure) throw dataError(err.message)
-          throw err
-        }
-      })(),
-    dispose: async () => {},
+  const batches = async function* (): AsyncGenerator<readonly RecordedEvent[]> {
+    try {
+      yield* readHistoryBatches(path === '-' ? io.stdin : path)
+    } catch (err) {
+      if (err instanceof InvalidHistoryLine) {
+        const l = err.problem
+        throw dataError(
+          `${label} line ${l.line}${l.eventId === undefined ? '' : ` (event ${l.eventId})`}: ${formatProblems(l.problems)}. Run 'soutien verify ${path}' to list every problem.`,
+        )
+      }
+      if (err instanceof HistoryFileFailure) throw dataError(err.message)
+      throw err
+    }
   }
+  return { label, events: eventsOf(batches), batches, dispose: async () => {} }
 }
 
 /** The history named by `<file>` or `--store`, exactly one of them. */
@@ -136,7 +159,7 @@ export const openHistory = async (
     const raw = await openStore(command, store, { mustExist: true })
     const keys = defaultKeysPath(store)
     const decrypt = options.decrypt !== false && keys !== undefined && existsSync(keys)
-    return fromStore(decrypt ? withKeys(raw, keys, false) : raw, store)
+    return sourceOfStore(decrypt ? withKeys(raw, keys, false) : raw, store)
   }
   if (file === undefined)
     throw usageError(

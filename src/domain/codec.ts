@@ -30,9 +30,16 @@ export const showValue = (v: unknown): string => {
 // order, same references for unchanged arrays), allocating nothing else. It
 // answers FAIL on anything doubtful, and the slow path then decides and names
 // the problems: the fast path can only agree with it, never overrule it.
+//
+// `owned`: the input is what `JSON.parse` just gave (plain objects, own
+// enumerable data properties only) and the caller gives it up. Then an object
+// that already has exactly the keys, in the order, and the values the decoded
+// value would have is returned itself instead of copied — the allocation that
+// remained per event and field on a replay. Never for other inputs: a getter
+// or a prototype would then survive decoding.
 
 const FAIL: unique symbol = Symbol('fast decoding failed')
-type FastDecoder = (u: unknown) => unknown
+type FastDecoder = (u: unknown, owned?: boolean) => unknown
 
 /** Codecs whose `validate` succeeds exactly when `is` holds, and returns its input unchanged. */
 const identityCodecs = new WeakSet<t.Mixed>()
@@ -77,8 +84,8 @@ const builtinDecoder = (c: Tagged): FastDecoder | undefined => {
       // t.brand: the base codec, then the predicate on what it decoded.
       if (type === undefined || predicate === undefined) return undefined
       const base = fastDecoderOf(type)
-      return (u) => {
-        const v = base(u)
+      return (u, owned) => {
+        const v = base(u, owned)
         return v !== FAIL && predicate(v) ? v : FAIL
       }
     }
@@ -86,12 +93,12 @@ const builtinDecoder = (c: Tagged): FastDecoder | undefined => {
       if (type === undefined) return undefined
       const item = fastDecoderOf(type)
       // As io-ts' array: the same array when no item changed, else a copy.
-      return (u) => {
+      return (u, owned) => {
         if (!Array.isArray(u)) return FAIL
         let out: unknown[] = u
         for (let i = 0; i < u.length; i++) {
           const a: unknown = u[i]
-          const v = item(a)
+          const v = item(a, owned)
           if (v === FAIL) return FAIL
           if (v !== a) {
             if (out === u) out = u.slice()
@@ -105,12 +112,12 @@ const builtinDecoder = (c: Tagged): FastDecoder | undefined => {
       if (types === undefined) return undefined
       const items = types.map(fastDecoderOf)
       // Exactly as long as the tuple (io-ts strips extra components: the slow path does that).
-      return (u) => {
+      return (u, owned) => {
         if (!Array.isArray(u) || u.length !== items.length) return FAIL
         let out: unknown[] = u
         for (let i = 0; i < items.length; i++) {
           const a: unknown = u[i]
-          const v = items[i]!(a)
+          const v = items[i]!(a, owned)
           if (v === FAIL) return FAIL
           if (v !== a) {
             if (out === u) out = u.slice()
@@ -141,11 +148,31 @@ const fastDecoderOf = (codec: t.Mixed): FastDecoder => {
   return f
 }
 
+/** What a fast decoder answers when only the slow path (`codec.decode`) can tell. */
+export const NOT_DECODED: typeof FAIL = FAIL
+
 /**
- * The fast decoder of a strict object, generated for its own keys: a `switch`
- * refuses unknown keys, each field goes through its own decoder, and the result
+ * The fast decoder of `codec`, for hot loops that call it directly: the value
+ * `codec.decode` would give on success, or `NOT_DECODED` when the input is
+ * invalid or doubtful — then `codec.decode` must decide and name the problems.
+ * Skips io-ts' context array and `Either` per call. `owned`: `u` is what
+ * `JSON.parse` gave and the caller gives it up (parts of it may be returned).
+ * May throw where reading `u` throws (a getter, a proxy): the caller catches.
+ */
+export const fastDecoder = (codec: t.Mixed): ((u: unknown, owned?: boolean) => unknown) =>
+  fastDecoderOf(codec)
+
+/**
+ * The fast decoder of a strict object, generated for its own keys. One
+ * `for…in` both refuses unknown keys (a `switch`) and notes which keys are
+ * there, own (a `hasOwnProperty` on the loop's own key costs V8 nothing) and
+ * in which order; a key the loop did not see is absent unless `in` finds it
+ * (inherited, or own but not enumerable: the slow path's business). A
+ * `hasOwnProperty` per declared key, as before, cost more than the rest of
+ * decoding an event. Each field goes through its own decoder, and the result
  * is one object literal (the same hidden class every time, required keys then
- * optional ones, in the codec's order — as the slow path builds it).
+ * optional ones, in the codec's order — as the slow path builds it), or, for
+ * an owned input already exactly that, the input itself.
  */
 const compileStrict = (
   reqKeys: readonly string[],
@@ -157,21 +184,36 @@ const compileStrict = (
   const all = [...reqKeys, ...optKeys]
   const body = [
     "if (typeof u !== 'object' || u === null || Array.isArray(u)) return FAIL",
+    // s<i>: key i seen by for…in; `same`: so far, the input is its own decoded value.
+    ...all.map((_, i) => `let s${i} = false`),
+    'let last = -1',
+    'let same = true',
     all.length === 0
       ? 'for (const k in u) return FAIL'
-      : `for (const k in u) switch (k) { ${all.map((k) => `case ${q(k)}:`).join(' ')} break; default: return FAIL }`,
-    ...reqKeys.map(
-      (k, i) =>
-        `const r${i} = R[${i}](hasOwn.call(u, ${q(k)}) ? u[${q(k)}] : undefined); if (r${i} === FAIL) return FAIL`,
-    ),
+      : `for (const k in u) { if (!hasOwn.call(u, k)) return FAIL; switch (k) { ${all
+          .map((k, i) => `case ${q(k)}: s${i} = true; if (last > ${i}) same = false; last = ${i}; break;`)
+          .join(' ')} default: return FAIL } }`,
+    ...reqKeys.flatMap((k, i) => [
+      `const v${i} = s${i} ? u[${q(k)}] : ${q(k)} in u ? FAIL : undefined`,
+      `if (v${i} === FAIL) return FAIL`,
+      `const r${i} = R[${i}](v${i}, owned)`,
+      `if (r${i} === FAIL) return FAIL`,
+      `if (r${i} !== v${i} || !s${i}) same = false`,
+    ]),
+    ...optKeys.flatMap((k, i) => {
+      const j = reqKeys.length + i
+      return [
+        `let o${i} = FAIL`,
+        `if (s${j}) { const w = u[${q(k)}]; o${i} = O[${i}](w, owned); if (o${i} === FAIL) return FAIL; if (o${i} !== w) same = false }`,
+        `else if (${q(k)} in u) return FAIL`,
+      ]
+    }),
+    'if (same && owned === true) return u',
     `const out = { ${reqKeys.map((k, i) => `${q(k)}: r${i}`).join(', ')} }`,
-    ...optKeys.map(
-      (k, i) =>
-        `if (hasOwn.call(u, ${q(k)})) { const o${i} = O[${i}](u[${q(k)}]); if (o${i} === FAIL) return FAIL; out[${q(k)}] = o${i} }`,
-    ),
+    ...optKeys.map((k, i) => `if (o${i} !== FAIL) out[${q(k)}] = o${i}`),
     'return out',
   ]
-  const make = new Function('R', 'O', 'FAIL', 'hasOwn', `return function (u) {\n${body.join('\n')}\n}`)
+  const make = new Function('R', 'O', 'FAIL', 'hasOwn', `return function (u, owned) {\n${body.join('\n')}\n}`)
   return make(reqDecoders, optDecoders, FAIL, hasOwn) as FastDecoder
 }
 
@@ -199,7 +241,7 @@ export const strict = <R extends t.Props, O extends t.Props = Record<never, neve
   // Compiled on first use: the field codecs are all defined by then. A key
   // that an object literal would not take as a plain key keeps the slow path.
   let compiled: FastDecoder | undefined
-  const fast = (u: unknown): unknown => {
+  const fast = (u: unknown, owned?: boolean): unknown => {
     compiled ??= allowed.has('__proto__')
       ? () => FAIL
       : compileStrict(
@@ -208,7 +250,7 @@ export const strict = <R extends t.Props, O extends t.Props = Record<never, neve
           reqKeys.map((k) => fastDecoderOf(required[k] as t.Mixed)),
           optKeys.map((k) => fastDecoderOf(opt[k] as t.Mixed)),
         )
-    return compiled(u)
+    return compiled(u, owned)
   }
 
   const codec = new t.Type<A, A, unknown>(
@@ -221,7 +263,13 @@ export const strict = <R extends t.Props, O extends t.Props = Record<never, neve
           c,
           u === undefined ? 'missing required field, expected an object' : 'expected an object',
         )
-      const quick = fast(u)
+      let quick: unknown
+      try {
+        quick = fast(u)
+      } catch {
+        // A getter or proxy trap that throws: the slow path reads the object as it always did.
+        quick = FAIL
+      }
       if (quick !== FAIL) return t.success(quick as A)
       const errors: t.Errors = []
       const out: Record<string, unknown> = {}
@@ -352,7 +400,13 @@ const daysFromCivil = (year: number, month: number, day: number): number => {
  * several times per command.
  */
 export const instantMs = (s: IsoInstant | string): number => {
-  if (s.length !== 24 || !isCanonicalInstant(s)) return Date.parse(s)
+  const ms = canonicalInstantMs(s)
+  return Number.isNaN(ms) ? Date.parse(s) : ms
+}
+
+/** Epoch ms of a canonical instant (what `IsoInstant` accepts), NaN for any other string. */
+export const canonicalInstantMs = (s: string): number => {
+  if (s.length !== 24 || !isCanonicalInstant(s)) return Number.NaN
   const days = daysFromCivil(digits2(s, 0) * 100 + digits2(s, 2), digits2(s, 5), digits2(s, 8))
   return (
     days * DAY_MS +

@@ -4,7 +4,16 @@
  */
 import { type Either, isLeft, left, right } from 'fp-ts/lib/Either.js'
 import * as t from 'io-ts'
-import { type DecodeProblem, IsoInstant, intBetween, problemsOf, showValue, strict } from './codec.js'
+import {
+  type DecodeProblem,
+  fastDecoder,
+  IsoInstant,
+  intBetween,
+  NOT_DECODED,
+  problemsOf,
+  showValue,
+  strict,
+} from './codec.js'
 import {
   currentVersion,
   type DomainEvent,
@@ -26,6 +35,8 @@ export type EventMeta = t.TypeOf<typeof EventMeta>
 const Nat = intBetween(0, Number.MAX_SAFE_INTEGER, 'non-negative integer')
 const Version = intBetween(1, 1_000_000, 'version ≥ 1')
 
+const ActorCodec = strict({ id: t.string, role: Role }, {}, 'Actor')
+
 /** The envelope, with `type` and `data` not yet checked against the event codecs. */
 export const RawEnvelope = strict(
   {
@@ -36,7 +47,7 @@ export const RawEnvelope = strict(
     type: t.string,
     version: Version,
     at: IsoInstant,
-    actor: strict({ id: t.string, role: Role }, {}, 'Actor'),
+    actor: ActorCodec,
     data: t.unknown,
   },
   { meta: EventMeta },
@@ -98,7 +109,27 @@ export const isEventType = (s: string): s is EventType => Object.hasOwn(eventCod
  * future, stream of the right category, upcast to the current version, data.
  * Every problem is reported with its field path; nothing throws.
  */
-export const decodeRecordedEvent = (u: unknown): Either<DecodeProblem[], RecordedEvent> => {
+export const decodeRecordedEvent = (u: unknown): Either<DecodeProblem[], RecordedEvent> =>
+  decodeWith(u, false)
+
+/**
+ * `decodeRecordedEvent` of what `JSON.parse` just gave for one line, which the
+ * caller gives up: the decoded event may be that very object (or share its
+ * parts) when it already is exactly the event, instead of a copy. For readers
+ * of history files and stores; the same checks, the same answers.
+ */
+export const decodeParsedEvent = (json: unknown): Either<DecodeProblem[], RecordedEvent> =>
+  decodeWith(json, true)
+
+const decodeWith = (u: unknown, owned: boolean): Either<DecodeProblem[], RecordedEvent> => {
+  let fast: RecordedEvent | undefined
+  try {
+    fast = fastRecordedEvent(u, owned)
+  } catch {
+    // A getter or proxy trap that throws: the slow path says so below.
+    fast = undefined
+  }
+  if (fast !== undefined) return right(fast)
   try {
     return decodeEnvelope(u)
   } catch (err) {
@@ -119,6 +150,154 @@ export const decodeRecordedEvent = (u: unknown): Either<DecodeProblem[], Recorde
     ])
   }
 }
+
+// ---- the fast path -----------------------------------------------------------
+//
+// A replay decodes every event: the fast path does in one pass what
+// `decodeEnvelope` does through `RawEnvelope.decode` and the event codec, with
+// the same field codecs' fast decoders (codec.ts), and builds the very same
+// value — but without io-ts' contexts and Eithers, the intermediate envelope
+// object, and five lookups by a freshly parsed `type` string. It handles only
+// what needs no upcast and answers `undefined` on anything doubtful: then
+// `decodeEnvelope` decides and names the problems, so it can only agree with it.
+
+interface EventTypeInfo {
+  readonly type: EventType
+  readonly category: StreamCategory
+  readonly version: number
+  readonly data: (u: unknown, owned?: boolean) => unknown
+}
+// Filled on first use: the event codecs' fast decoders compile lazily anyway.
+let typeInfo: Map<string, EventTypeInfo> | undefined
+const typeInfoOf = (): Map<string, EventTypeInfo> =>
+  (typeInfo ??= new Map(
+    (Object.keys(eventCodecs) as EventType[]).map((type) => [
+      type,
+      {
+        type,
+        category: streamCategoryOf[type],
+        version: currentVersion[type],
+        data: fastDecoder(eventCodecs[type] as t.Mixed),
+      },
+    ]),
+  ))
+
+const hasOwn = Object.prototype.hasOwnProperty
+const fastNat = fastDecoder(Nat)
+const fastAt = fastDecoder(IsoInstant)
+const fastActor = fastDecoder(ActorCodec)
+const fastMeta = fastDecoder(EventMeta)
+
+/**
+ * The decoded event, or undefined for the slow path. Keys as `strict` reads
+ * them (codec.ts `compileStrict`): seen by one `for…in`, own; an unseen key
+ * that `in` finds is for the slow path. `owned` (a line just parsed, given
+ * up): an envelope already exactly the decoded event is returned itself.
+ */
+const fastRecordedEvent = (u: unknown, owned: boolean): RecordedEvent | undefined => {
+  if (typeof u !== 'object' || u === null || Array.isArray(u)) return undefined
+  const o = u as Record<string, unknown>
+  let seen = 0
+  let last = -1
+  let same = owned
+  // Bits in toWire's order, which is also the decoded event's.
+  for (const k in o) {
+    if (!hasOwn.call(o, k)) return undefined
+    let i: number
+    switch (k) {
+      case 'id':
+        i = 0
+        break
+      case 'stream':
+        i = 1
+        break
+      case 'revision':
+        i = 2
+        break
+      case 'position':
+        i = 3
+        break
+      case 'type':
+        i = 4
+        break
+      case 'version':
+        i = 5
+        break
+      case 'at':
+        i = 6
+        break
+      case 'actor':
+        i = 7
+        break
+      case 'data':
+        i = 8
+        break
+      case 'meta':
+        i = 9
+        break
+      default:
+        return undefined
+    }
+    seen |= 1 << i
+    if (i < last) same = false
+    last = i
+  }
+  // Every required key (all but meta) seen; a missing one is the slow path's to name.
+  if ((seen & 0x1ff) !== 0x1ff) return undefined
+  const type = o.type
+  if (typeof type !== 'string') return undefined
+  const info = typeInfoOf().get(type)
+  if (info === undefined) return undefined
+  const id = o.id
+  const stream = o.stream
+  if (
+    typeof id !== 'string' ||
+    typeof stream !== 'string' ||
+    fastNat(o.revision) === NOT_DECODED ||
+    fastNat(o.position) === NOT_DECODED ||
+    // Older versions are upcast by the slow path; newer ones refused there.
+    o.version !== info.version ||
+    fastAt(o.at) === NOT_DECODED ||
+    categoryOfStream(stream) !== info.category
+  )
+    return undefined
+  const actor = fastActor(o.actor, owned)
+  if (actor === NOT_DECODED) return undefined
+  if (actor !== o.actor) same = false
+  let meta: unknown
+  if ((seen & 0x200) !== 0) {
+    meta = fastMeta(o.meta, owned)
+    if (meta === NOT_DECODED) return undefined
+    if (meta !== o.meta) same = false
+  } else if ('meta' in o) return undefined
+  else {
+    meta = {}
+    same = false
+  }
+  const data = info.data(o.data, owned)
+  if (data === NOT_DECODED) return undefined
+  if (data !== o.data) same = false
+  if (same) {
+    // The very event: only `type` is swapped for its interned twin (the same string), which projections compare fast.
+    o.type = info.type
+    return o as unknown as RecordedEvent
+  }
+  // Key for key the literal `decodeEnvelope` builds.
+  return {
+    id,
+    stream,
+    revision: o.revision,
+    position: o.position,
+    type: info.type,
+    version: info.version,
+    at: o.at,
+    actor,
+    data,
+    meta,
+  } as RecordedEvent
+}
+
+// ---- the slow path: every problem, named ------------------------------------
 
 const decodeEnvelope = (u: unknown): Either<DecodeProblem[], RecordedEvent> => {
   const env = RawEnvelope.decode(u)

@@ -11,10 +11,17 @@ import { tmpdir } from 'node:os'
 import { basename, dirname, join } from 'node:path'
 import type { Readable, Writable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
+import { StringDecoder } from 'node:string_decoder'
 import * as E from 'fp-ts/lib/Either.js'
 import type * as TE from 'fp-ts/lib/TaskEither.js'
-import { type DecodeProblem, formatProblems, showValue } from '../domain/codec.js'
-import { decodeRecordedEvent, type RecordedEvent, toWire } from '../domain/envelope.js'
+import {
+  canonicalInstantMs,
+  type DecodeProblem,
+  formatProblems,
+  showValue,
+  toInstant,
+} from '../domain/codec.js'
+import { decodeParsedEvent, decodeRecordedEvent, type RecordedEvent, toWire } from '../domain/envelope.js'
 import {
   canImportAtomically,
   type EventStore,
@@ -75,38 +82,74 @@ export interface RawLine {
   readonly terminated: boolean
 }
 
+/** Called for each line: its text (CR before the LF and a first-line BOM dropped), number, and whether a newline ended it. */
+type OnLine = (text: string, line: number, terminated: boolean) => void
+
 /**
- * Split a byte stream into lines, in constant memory (one line at a time): a
+ * Splits chunks of bytes (or text) into lines. Each chunk is decoded to text
+ * once (a character split between two chunks is kept whole) and cut at its
+ * newlines: no `Buffer` per line, and a line longer than a chunk is joined
+ * once, not copied again with every chunk.
+ */
+const createLineSplitter = () => {
+  const decoder = new StringDecoder('utf8')
+  let parts: string[] = []
+  let line = 0
+  const emit = (s: string, terminated: boolean, onLine: OnLine) => {
+    line += 1
+    let text = s
+    if (text.charCodeAt(text.length - 1) === 13) text = text.slice(0, -1)
+    if (line === 1 && text.charCodeAt(0) === 0xfeff) text = text.slice(1)
+    onLine(text, line, terminated)
+  }
+  return {
+    feed: (chunk: Buffer | string, onLine: OnLine): void => {
+      // A string goes through the decoder too, after any bytes it still holds, as its UTF-8 bytes would.
+      const text = decoder.write(typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk)
+      let nl = text.indexOf('\n')
+      if (nl === -1) {
+        if (text.length > 0) parts.push(text)
+        return
+      }
+      const head = text.slice(0, nl)
+      emit(parts.length === 0 ? head : parts.join('') + head, true, onLine)
+      parts = []
+      let start = nl + 1
+      for (nl = text.indexOf('\n', start); nl !== -1; nl = text.indexOf('\n', start)) {
+        emit(text.slice(start, nl), true, onLine)
+        start = nl + 1
+      }
+      if (start < text.length) parts.push(text.slice(start))
+    },
+    end: (onLine: OnLine): void => {
+      const tail = decoder.end()
+      if (tail.length > 0) parts.push(tail)
+      if (parts.length > 0) emit(parts.join(''), false, onLine)
+      parts = []
+    },
+  }
+}
+
+/**
+ * Split a byte stream into lines, in constant memory (one chunk at a time): a
  * CR before the LF and a BOM at the start are dropped; blank lines are
  * yielded (callers skip them). Exported for `soutien verify`, which needs each
  * line's JSON as written rather than the decoded (upcast) event.
  */
 export async function* linesOf(input: AsyncIterable<Buffer | string>): AsyncGenerator<RawLine> {
-  let parts: Buffer[] = []
-  let line = 0
-  const text = (buf: Buffer): string => {
-    let s = buf.toString('utf8')
-    if (s.endsWith('\r')) s = s.slice(0, -1)
-    if (line === 1 && s.startsWith('\uFEFF')) s = s.slice(1)
-    return s
+  const split = createLineSplitter()
+  let pending: RawLine[] = []
+  const onLine: OnLine = (text, line, terminated) => {
+    pending.push({ line, text, terminated })
   }
-  for await (const c of input) {
-    const chunk = typeof c === 'string' ? Buffer.from(c, 'utf8') : c
-    let start = 0
-    for (let nl = chunk.indexOf(10, start); nl !== -1; nl = chunk.indexOf(10, start)) {
-      const piece = chunk.subarray(start, nl)
-      const buf = parts.length === 0 ? piece : Buffer.concat([...parts, piece])
-      parts = []
-      line += 1
-      yield { line, text: text(buf), terminated: true }
-      start = nl + 1
-    }
-    if (start < chunk.length) parts.push(Buffer.from(chunk.subarray(start)))
+  for await (const chunk of input) {
+    split.feed(chunk, onLine)
+    const ready = pending
+    pending = []
+    yield* ready
   }
-  if (parts.length > 0) {
-    line += 1
-    yield { line, text: text(Buffer.concat(parts)), terminated: false }
-  }
+  split.end(onLine)
+  yield* pending
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> =>
@@ -115,62 +158,114 @@ const isObject = (v: unknown): v is Record<string, unknown> =>
 /** Longer than any event id: not repeated in reports (a hostile line must not make them megabytes long). */
 const MAX_REPORTED_ID = 256
 
+/** The line's `id`, when it is short enough to report. */
+const reportedIdOf = (json: unknown): string | undefined =>
+  isObject(json) && typeof json.id === 'string' && json.id.length <= MAX_REPORTED_ID ? json.id : undefined
+
+/** Why a line is not JSON. */
+const unparsable = (text: string, terminated: boolean, err: unknown): DecodeProblem[] => [
+  terminated
+    ? {
+        path: '(line)',
+        expected: 'one JSON object',
+        actual: showValue(text),
+        message: `not valid JSON (${err instanceof Error ? err.message : String(err)})`,
+      }
+    : {
+        path: '(line)',
+        expected: 'a complete last line',
+        actual: showValue(text),
+        message: 'truncated: the file ends in the middle of this line',
+      },
+]
+
 /** The JSON of one line, or why it is not one (`eventId`: the line's `id`, when short enough to report). */
 export const parseLine = (
   raw: RawLine,
 ): { readonly json: unknown; readonly eventId?: string } | { readonly problems: DecodeProblem[] } => {
+  let json: unknown
   try {
-    const json: unknown = JSON.parse(raw.text)
-    return isObject(json) && typeof json.id === 'string' && json.id.length <= MAX_REPORTED_ID
-      ? { json, eventId: json.id }
-      : { json }
+    json = JSON.parse(raw.text)
   } catch (err) {
-    const detail = err instanceof Error ? err.message : String(err)
-    return {
-      problems: [
-        raw.terminated
-          ? {
-              path: '(line)',
-              expected: 'one JSON object',
-              actual: showValue(raw.text),
-              message: `not valid JSON (${detail})`,
-            }
-          : {
-              path: '(line)',
-              expected: 'a complete last line',
-              actual: showValue(raw.text),
-              message: 'truncated: the file ends in the middle of this line',
-            },
-      ],
-    }
+    return { problems: unparsable(raw.text, raw.terminated, err) }
   }
+  const eventId = reportedIdOf(json)
+  return eventId === undefined ? { json } : { json, eventId }
+}
+
+/** A line holding nothing but white space (JSON lines start with `{`: `trim` only for the others). */
+const isBlank = (text: string): boolean => text.charCodeAt(0) !== 123 && text.trim() === ''
+
+const NO_PROBLEMS: readonly DecodeProblem[] = Object.freeze([])
+const withProblem = (ps: DecodeProblem[] | undefined, p: DecodeProblem): DecodeProblem[] => {
+  if (ps === undefined) return [p]
+  ps.push(p)
+  return ps
 }
 
 /**
  * The rules that tie lines together: positions strictly increasing along the
  * file; in each stream, revisions contiguous from its first one, and `at`
- * never decreasing. Memory grows with the number of streams, not of events.
+ * never decreasing. Memory grows with the number of streams, not of events —
+ * and a replay of years has hundreds of thousands of streams: each is a row
+ * number in a `Map` and two numbers side by side in a typed array (its last
+ * revision, its latest `at` in epoch ms: one cache line to fetch), about 60
+ * bytes less per stream than a record and its `at` string. An `at` that is not a canonical instant (only `skip` can
+ * meet one, on a line that did not decode) is kept as written, aside.
  */
 export const createSequenceCheck = () => {
-  const streams = new Map<string, { revision: number; at: string }>()
+  const rows = new Map<string, number>()
+  /** Row r: [2r] its last revision, [2r + 1] the epoch ms of its latest `at` (NaN: it is in `oddAts`). */
+  let cols = new Float64Array(2048)
+  const oddAts = new Map<number, string>()
   let lastPosition: number | undefined
+
+  const rowOf = (stream: string): number => {
+    const row = rows.size
+    if (2 * row === cols.length) {
+      const grown = new Float64Array(cols.length * 2)
+      grown.set(cols)
+      cols = grown
+    }
+    rows.set(stream, row)
+    return row
+  }
+  /** The latest `at` of a row as written (canonical instants come back as they were). */
+  const atOf = (row: number): string => {
+    const ms = cols[2 * row + 1]!
+    return Number.isNaN(ms) ? (oddAts.get(row) ?? '') : toInstant(ms)
+  }
+  const setAt = (row: number, at: string): void => {
+    const ms = canonicalInstantMs(at)
+    if (!Number.isNaN(ms)) {
+      cols[2 * row + 1] = ms
+      oddAts.delete(row)
+    } else {
+      cols[2 * row + 1] = Number.NaN
+      oddAts.set(row, at)
+    }
+  }
+
   return {
-    knows: (stream: string): boolean => streams.has(stream),
+    knows: (stream: string): boolean => rows.has(stream),
     /** Problems of `e` given the lines before; `firstRevision` applies to a stream seen for the first time. */
-    check: (e: RecordedEvent, firstRevision = 0): DecodeProblem[] => {
-      const problems: DecodeProblem[] = []
+    check: (e: RecordedEvent, firstRevision = 0): readonly DecodeProblem[] => {
+      // Allocated only for a line with problems: most have none.
+      let problems: DecodeProblem[] | undefined
       if (lastPosition !== undefined && e.position <= lastPosition)
-        problems.push({
-          path: 'position',
-          expected: `> ${lastPosition}`,
-          actual: String(e.position),
-          message: `position ${e.position} is not after the previous line's ${lastPosition}`,
-        })
+        problems = [
+          {
+            path: 'position',
+            expected: `> ${lastPosition}`,
+            actual: String(e.position),
+            message: `position ${e.position} is not after the previous line's ${lastPosition}`,
+          },
+        ]
       lastPosition = Math.max(lastPosition ?? -1, e.position)
-      const prev = streams.get(e.stream)
-      const expected = prev === undefined ? firstRevision : prev.revision + 1
+      const known = rows.get(e.stream)
+      const expected = known === undefined ? firstRevision : cols[2 * known]! + 1
       if (e.revision !== expected)
-        problems.push({
+        problems = withProblem(problems, {
           path: 'revision',
           expected: String(expected),
           actual: String(e.revision),
@@ -179,18 +274,28 @@ export const createSequenceCheck = () => {
               ? `stream ${e.stream}: revision ${e.revision} leaves a gap (expected ${expected})`
               : `stream ${e.stream}: revision ${e.revision} comes again or goes back (expected ${expected})`,
         })
-      if (prev !== undefined && e.at < prev.at)
-        problems.push({
-          path: 'at',
-          expected: `≥ ${prev.at}`,
-          actual: e.at,
-          message: `stream ${e.stream}: at ${e.at} is earlier than the previous event's ${prev.at}`,
-        })
-      streams.set(e.stream, {
-        revision: e.revision,
-        at: prev !== undefined && prev.at > e.at ? prev.at : e.at,
-      })
-      return problems
+      if (known === undefined) {
+        const row = rowOf(e.stream)
+        cols[2 * row] = e.revision
+        setAt(row, e.at)
+      } else {
+        cols[2 * known] = e.revision
+        const prevMs = cols[2 * known + 1]!
+        // Canonical instants compare as their strings do (fixed width): by epoch ms.
+        const t = Number.isNaN(prevMs) ? Number.NaN : canonicalInstantMs(e.at)
+        const earlier = Number.isNaN(t) ? e.at < atOf(known) : t < prevMs
+        if (earlier) {
+          const prevAt = atOf(known)
+          problems = withProblem(problems, {
+            path: 'at',
+            expected: `≥ ${prevAt}`,
+            actual: e.at,
+            message: `stream ${e.stream}: at ${e.at} is earlier than the previous event's ${prevAt}`,
+          })
+        } else if (Number.isNaN(t)) setAt(known, e.at)
+        else cols[2 * known + 1] = t
+      }
+      return problems ?? NO_PROBLEMS
     },
     /**
      * Take note of a line that could not be decoded, as far as it can be read,
@@ -201,9 +306,12 @@ export const createSequenceCheck = () => {
       const { stream, revision, position, at } = json
       if (typeof position === 'number') lastPosition = Math.max(lastPosition ?? -1, position)
       if (typeof revision !== 'number') return
-      const prev = streams.get(stream)
-      const when = typeof at === 'string' && (prev === undefined || at > prev.at) ? at : (prev?.at ?? '')
-      streams.set(stream, { revision, at: when })
+      const known = rows.get(stream)
+      const prevAt = known === undefined ? undefined : atOf(known)
+      const when = typeof at === 'string' && (prevAt === undefined || at > prevAt) ? at : (prevAt ?? '')
+      const row = known ?? rowOf(stream)
+      cols[2 * row] = revision
+      setAt(row, when)
     },
   }
 }
@@ -224,6 +332,58 @@ const openSource = (source: string | Readable): AsyncIterable<Buffer | string> =
 const nameOf = (source: string | Readable): string =>
   typeof source !== 'string' ? 'the input stream' : source === '-' ? 'standard input' : source
 
+/** What the reader makes of each non-blank line: a decoded, checked event, or its problems. */
+interface LineSink {
+  readonly event: (e: RecordedEvent, line: number) => void
+  readonly problem: (line: number, problems: readonly DecodeProblem[], eventId: string | undefined) => void
+}
+
+/**
+ * The reading loop shared by `readHistoryFile` and `readHistoryBatches`: every
+ * non-blank line parsed, decoded (envelope, type, upcast, data), and checked
+ * against the lines before it, its outcome handed to `sink` synchronously;
+ * yields once per chunk read so that the caller can pass on what the chunk gave.
+ */
+async function* readLines(
+  source: string | Readable,
+  options: ReadHistoryOptions,
+  sink: LineSink,
+): AsyncGenerator<void> {
+  const sequence = options.checkSequence === false ? undefined : createSequenceCheck()
+  const split = createLineSplitter()
+  const onLine: OnLine = (text, line, terminated) => {
+    if (isBlank(text)) return
+    let json: unknown
+    try {
+      json = JSON.parse(text)
+    } catch (err) {
+      sink.problem(line, unparsable(text, terminated, err), undefined)
+      return
+    }
+    // The line's JSON is ours alone: the event may be that very object.
+    const d = decodeParsedEvent(json)
+    if (E.isLeft(d)) {
+      sequence?.skip(json)
+      sink.problem(line, d.left, reportedIdOf(json))
+      return
+    }
+    const ps = sequence === undefined ? NO_PROBLEMS : sequence.check(d.right)
+    if (ps.length > 0) sink.problem(line, ps, reportedIdOf(json))
+    else sink.event(d.right, line)
+  }
+  try {
+    for await (const chunk of openSource(source)) {
+      split.feed(chunk, onLine)
+      yield
+    }
+    split.end(onLine)
+    yield
+  } catch (err) {
+    if (err instanceof HistoryFileFailure) throw err
+    throw new HistoryFileFailure(fileError(`cannot read ${nameOf(source)}: ${messageOf(err)}`, err))
+  }
+}
+
 /**
  * Read a history file (`-`: standard input) line by line, in constant memory:
  * each line is either its decoded (checked, upcast) event or its problems with
@@ -234,28 +394,59 @@ export async function* readHistoryFile(
   source: string | Readable,
   options: ReadHistoryOptions = {},
 ): AsyncGenerator<HistoryLine> {
-  const sequence = options.checkSequence === false ? undefined : createSequenceCheck()
-  try {
-    for await (const raw of linesOf(openSource(source))) {
-      if (raw.text.trim() === '') continue
-      const parsed = parseLine(raw)
-      if ('problems' in parsed) {
-        yield { line: raw.line, problems: parsed.problems }
-        continue
-      }
-      const d = decodeRecordedEvent(parsed.json)
-      const withId = parsed.eventId === undefined ? {} : { eventId: parsed.eventId }
-      if (E.isLeft(d)) {
-        sequence?.skip(parsed.json)
-        yield { line: raw.line, problems: d.left, ...withId }
-        continue
-      }
-      const ps = sequence?.check(d.right) ?? []
-      yield ps.length > 0 ? { line: raw.line, problems: ps, ...withId } : { line: raw.line, event: d.right }
+  let pending: HistoryLine[] = []
+  const sink: LineSink = {
+    event: (event, line) => {
+      pending.push({ line, event })
+    },
+    problem: (line, problems, eventId) => {
+      pending.push(eventId === undefined ? { line, problems } : { line, problems, eventId })
+    },
+  }
+  for await (const _ of readLines(source, options, sink)) {
+    const ready = pending
+    pending = []
+    yield* ready
+  }
+}
+
+/** Thrown by `readHistoryBatches` at the first line that is not a valid event. */
+export class InvalidHistoryLine extends Error {
+  constructor(readonly problem: LineProblem) {
+    super(formatLineProblem(problem))
+    this.name = 'InvalidHistoryLine'
+  }
+}
+
+/**
+ * The events of a history file (`-`: standard input), as `readHistoryFile`
+ * reads and checks them, one array per chunk read (a few hundred events), for
+ * replays that fold synchronously instead of awaiting every event. At the
+ * first bad line, the events before it are yielded, then `InvalidHistoryLine`
+ * is thrown; a file that cannot be read throws `HistoryFileFailure`. An array
+ * is never empty, and belongs to the caller.
+ */
+export async function* readHistoryBatches(
+  source: string | Readable,
+  options: ReadHistoryOptions = {},
+): AsyncGenerator<readonly RecordedEvent[]> {
+  let batch: RecordedEvent[] = []
+  let invalid: LineProblem | undefined
+  const sink: LineSink = {
+    event: (event) => {
+      if (invalid === undefined) batch.push(event)
+    },
+    problem: (line, problems, eventId) => {
+      invalid ??= eventId === undefined ? { line, problems } : { line, problems, eventId }
+    },
+  }
+  for await (const _ of readLines(source, options, sink)) {
+    if (batch.length > 0) {
+      const ready = batch
+      batch = []
+      yield ready
     }
-  } catch (err) {
-    if (err instanceof HistoryFileFailure) throw err
-    throw new HistoryFileFailure(fileError(`cannot read ${nameOf(source)}: ${messageOf(err)}`, err))
+    if (invalid !== undefined) throw new InvalidHistoryLine(invalid)
   }
 }
 
@@ -484,7 +675,7 @@ const importFile = async (
         continue
       }
       const withId = parsed.eventId === undefined ? {} : { eventId: parsed.eventId }
-      const d = decodeRecordedEvent(parsed.json)
+      const d = decodeParsedEvent(parsed.json)
       if (E.isLeft(d)) {
         sequence.skip(parsed.json)
         problem({ line: raw.line, problems: d.left, ...withId })

@@ -247,6 +247,15 @@ describe('an EventStoreDB server that cannot be reached', () => {
     expect(message).not.toMatch(/[:;,]$/)
   })
 
+  it('never prints the credentials of the connection string, and names the server once', async () => {
+    const r = await cli(['sla', '--store', 'esdb://admin:s3cret@127.0.0.1:1?tls=false'])
+    expect(r.code).toBe(1)
+    const message = oneLine(r)
+    expect(message).not.toMatch(/s3cret|admin/)
+    expect(message).toMatch(/^soutien sla: EventStoreDB at esdb:\/\/127\.0\.0\.1:1 is unavailable/)
+    expect(message.split('127.0.0.1:1').length).toBe(2)
+  })
+
   it('says what to check for each way of failing, and never ends on a cut label', () => {
     const grpc = (message: string) => Object.assign(new Error(message), { code: 14, details: message })
     const at = (err: unknown) =>

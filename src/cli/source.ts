@@ -34,6 +34,14 @@ export interface HistorySource {
 
 export const isEsdbUrl = (s: string): boolean => /^(esdb|esdb\+discover|kurrentdb|kdb):\/\//.test(s)
 
+/**
+ * A store as messages and reports name it: an EventStoreDB URL without its
+ * credentials (`esdb://admin:changeit@host` → `esdb://host`), so a password
+ * never reaches a terminal, a log or an HTML report.
+ */
+export const storeLabel = (spec: string): string =>
+  isEsdbUrl(spec) ? spec.replace(/^([^:]+:\/\/)[^@/?]*@/, '$1') : spec
+
 /** Open a store named on the command line: a SQLite file path or an esdb:// URL. */
 export const openStore = async (
   command: string,
@@ -47,7 +55,7 @@ export const openStore = async (
       return createEsdbStore(spec)
     } catch (err) {
       throw dataError(
-        `cannot use the EventStoreDB store ${spec}: ${err instanceof Error ? err.message : String(err)}`,
+        `cannot use the EventStoreDB store ${storeLabel(spec)}: ${err instanceof Error ? err.message : String(err)}`,
       )
     }
   }
@@ -108,7 +116,11 @@ export const sourceOfStore = (store: EventStore, label: string): HistorySource =
       // What was read before the failure is handed on first, as `events()` would have.
       if (batch.length > 0) yield batch
       batch = []
-      if (err instanceof StoreFailure) throw dataError(`${label}: ${err.error.message}`)
+      if (err instanceof StoreFailure) {
+        // The EventStoreDB adapter's messages already name the server.
+        const m = err.error.message
+        throw dataError(m.startsWith('EventStoreDB at ') ? m : `${label}: ${m}`)
+      }
       throw err
     }
     if (batch.length > 0) yield batch
@@ -159,7 +171,7 @@ export const openHistory = async (
     const raw = await openStore(command, store, { mustExist: true })
     const keys = defaultKeysPath(store)
     const decrypt = options.decrypt !== false && keys !== undefined && existsSync(keys)
-    return sourceOfStore(decrypt ? withKeys(raw, keys, false) : raw, store)
+    return sourceOfStore(decrypt ? withKeys(raw, keys, false) : raw, storeLabel(store))
   }
   if (file === undefined)
     throw usageError(

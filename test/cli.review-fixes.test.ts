@@ -275,3 +275,21 @@ describe('an EventStoreDB server that cannot be reached', () => {
     )
   })
 })
+
+describe('the summary simulate prints', () => {
+  it('is the one the README and docs/cli.md show for their command, in good English', async () => {
+    const out = join(dir, 'month.ndjson')
+    const r = await cli(['simulate', '--seed', '7', '--tickets', '2000', '--days', '30', '--out', out])
+    expect(r.code).toBe(0)
+    const printed = r.stdout.split('\n')[0]
+    expect(printed).toMatch(/\(1 major incident, /)
+    for (const doc of ['README.md', 'docs/cli.md']) {
+      const lines = readFileSync(doc, 'utf8').split('\n')
+      const at = lines.findIndex((l) =>
+        l.includes('simulate --seed 7 --tickets 2000 --days 30 --out month.ndjson'),
+      )
+      expect(at, doc).toBeGreaterThan(-1)
+      expect(lines[at + 1], doc).toBe(printed)
+    }
+  })
+})

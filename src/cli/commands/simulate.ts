@@ -66,6 +66,16 @@ const lineWriter = (fd: number) => {
   }
 }
 
+const counted = (n: number, one: string, many: string): string => `${n} ${n === 1 ? one : many}`
+
+/** The one-line summary both ways of simulating print. */
+const summaryLine = (s: Awaited<ReturnType<typeof simulate>>): string =>
+  `${counted(s.tickets, 'ticket', 'tickets')}, ${counted(s.events, 'event', 'events')} from ${s.from} to ${s.to} (${counted(s.majorIncidents, 'major incident', 'major incidents')}, ${counted(s.timerCommands, 'timer command', 'timer commands')}, ${counted(
+    Object.values(s.refused).reduce((a, b) => a + b, 0),
+    'refused command',
+    'refused commands',
+  )})`
+
 /**
  * With --protect, the simulation writes through the personal-data layer:
  * names and free text encrypted per person, keys in `<store>.keys`, so that
@@ -92,7 +102,7 @@ const simulateProtected = async (
       store,
     })
     io.stdout.write(
-      `${summary.tickets} tickets, ${summary.events} events from ${summary.from} to ${summary.to}\nstored in ${storeSpec}, personal data encrypted with the keys in ${storeSpec}.keys\n`,
+      `${summaryLine(summary)}\nstored in ${storeSpec}, personal data encrypted with the keys in ${storeSpec}.keys\n`,
     )
     return 0
   } finally {
@@ -145,7 +155,7 @@ const run = async (args: readonly string[], io: CliIO): Promise<number> => {
     writer.flush()
     closeSync(fd)
     progress.done()
-    const line = `${summary.tickets} tickets, ${summary.events} events from ${summary.from} to ${summary.to} (${summary.majorIncidents} major incidents, ${summary.timerCommands} timer commands, ${Object.values(summary.refused).reduce((a, b) => a + b, 0)} refused commands)`
+    const line = summaryLine(summary)
     if (storeSpec !== undefined) {
       const store = await openStore('simulate', storeSpec, { mustExist: false })
       try {

@@ -191,4 +191,11 @@ export type {
   Subscription,
 } from './store/port.js'
 export { protectStore, sealStore, sealsAppends } from './store/protected.js'
-export { createSqliteCheckpointStore, createSqliteStore, openSqliteStore } from './store/sqlite.js'
+export {
+  createSqliteCheckpointStore,
+  createSqliteStore,
+  type GroupCommit,
+  openSqliteStore,
+  type SqliteEventStore,
+  type SqliteStoreOptions,
+} from './store/sqlite.js'

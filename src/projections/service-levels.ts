@@ -536,7 +536,8 @@ const judgeWith = (t: TicketFacts, asOf: number, p: ParsedPolicy, c: Calendar): 
   }
 }
 
-const byOpening = (a: TicketFacts, b: TicketFacts): number =>
+/** Order of tickets in reports: by opening, then ticket id. */
+export const byOpening = (a: TicketFacts, b: TicketFacts): number =>
   a.opened - b.opened || (a.ticketId < b.ticketId ? -1 : a.ticketId > b.ticketId ? 1 : 0)
 
 /** The tickets opened at or before `asOf`, ordered by opening then ticket id. */
@@ -556,6 +557,10 @@ const unjudged = (
   message: `${subject === 'ticket' ? 'ticket' : 'major incident'} ${id} (${subject === 'ticket' ? 'opened' : 'declared'} ${at}) cannot be judged: ${why.reason}`,
 })
 
+/** Why one ticket's clocks cannot be judged, as the reports list it. */
+export const unjudgedTicket = (t: TicketFacts, why: NotJudged): UnjudgedServiceLevel =>
+  unjudged('ticket', t.ticketId, t.openedAt, why)
+
 const judgeTickets = (
   state: ServiceLevelState,
   options: ServiceLevelOptions | undefined,
@@ -572,7 +577,8 @@ const judgeTickets = (
   return { tickets, unjudged: out }
 }
 
-const judgeIncidents = (
+/** Every major incident's clocks as of an instant, and those that cannot be judged. */
+export const judgeIncidents = (
   state: ServiceLevelState,
   options: ServiceLevelOptions | undefined,
 ): { majorIncidents: MajorIncidentServiceLevels[]; unjudged: UnjudgedServiceLevel[] } => {

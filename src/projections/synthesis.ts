@@ -10,6 +10,7 @@ import { type IsoInstant, instantMs } from '../domain/codec.js'
 import type { RecordedEvent } from '../domain/envelope.js'
 import { DEFAULT_QUALITY_THRESHOLDS, type QualityThresholds, type SupportPolicy } from '../domain/events.js'
 import { levelOf } from '../domain/vocabulary.js'
+import { parseInstant } from './policy-history.js'
 import {
   applyQuality,
   initialQualityState,
@@ -171,8 +172,9 @@ interface Acc {
   responseBreached: number
   resolutionMet: number
   resolutionBreached: number
-  readonly responseMinutes: number[]
-  readonly resolutionMinutes: number[]
+  /** Which grouping (index into the minutes table's group columns; -1 for overall) and which group in it. */
+  readonly grouping: number
+  readonly id: number
   escalated: number
   resolvedEver: number
   reopened: number
@@ -183,14 +185,14 @@ interface Acc {
   resolutionsCiting: number
 }
 
-const newAcc = (): Acc => ({
+const newAcc = (grouping: number, id: number): Acc => ({
+  grouping,
+  id,
   tickets: 0,
   responseMet: 0,
   responseBreached: 0,
   resolutionMet: 0,
   resolutionBreached: 0,
-  responseMinutes: [],
-  resolutionMinutes: [],
   escalated: 0,
   resolvedEver: 0,
   reopened: 0,
@@ -201,15 +203,13 @@ const newAcc = (): Acc => ({
   resolutionsCiting: 0,
 })
 
-const add = (a: Acc, t: QualityTicket, sl: TicketServiceLevels | undefined): void => {
+const addTo = (a: Acc, t: QualityTicket, sl: TicketServiceLevels | undefined): void => {
   a.tickets++
   if (sl !== undefined) {
     if (sl.response.status === 'met') a.responseMet++
     else if (sl.response.status === 'breached') a.responseBreached++
     if (sl.resolution.status === 'met') a.resolutionMet++
     else if (sl.resolution.status === 'breached') a.resolutionBreached++
-    if (sl.response.businessMinutes !== null) a.responseMinutes.push(sl.response.businessMinutes)
-    if (sl.resolution.businessMinutes !== null) a.resolutionMinutes.push(sl.resolution.businessMinutes)
   }
   if (t.escalations > 0) a.escalated++
   if (wasResolved(t)) a.resolvedEver++
@@ -223,15 +223,19 @@ const add = (a: Acc, t: QualityTicket, sl: TicketServiceLevels | undefined): voi
   a.resolutionsCiting += t.citedArticleIds.length
 }
 
-const finish = (a: Acc, thresholds: QualityThresholds): GroupQuality => {
+const finish1 = (
+  a: Acc,
+  thresholds: QualityThresholds,
+  medians: { readonly response: (number | null)[][]; readonly resolution: (number | null)[][] },
+): GroupQuality => {
   const responseCompliance = ratio(a.responseMet, a.responseMet + a.responseBreached)
   const satisfactionMean = ratio(a.satisfactionSum, a.satisfactionResponses)
   return {
     tickets: a.tickets,
     responseCompliance,
     resolutionCompliance: ratio(a.resolutionMet, a.resolutionMet + a.resolutionBreached),
-    medianResponseMinutes: median(a.responseMinutes),
-    medianResolutionMinutes: median(a.resolutionMinutes),
+    medianResponseMinutes: medians.response[a.grouping + 1]![a.id]!,
+    medianResolutionMinutes: medians.resolution[a.grouping + 1]![a.id]!,
     escalationRate: ratio(a.escalated, a.tickets),
     reopenRate: ratio(a.reopened, a.resolvedEver),
     firstContactResolutionRate: ratio(a.firstContact, a.resolvedEver),
@@ -245,13 +249,86 @@ const finish = (a: Acc, thresholds: QualityThresholds): GroupQuality => {
 const sortedRecord = <V>(m: ReadonlyMap<string, V>): Record<string, V> =>
   Object.fromEntries([...m.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
 
-const accFor = (m: Map<string, Acc>, key: string): Acc => {
+const accFor = (m: Map<string, Acc>, grouping: number, key: string): Acc => {
   let a = m.get(key)
   if (a === undefined) {
-    a = newAcc()
+    a = newAcc(grouping, m.size)
     m.set(key, a)
   }
   return a
+}
+
+/**
+ * The business minutes of the period's tickets, once per ticket with the
+ * group it falls in for each grouping (rather than a list per group: a
+ * ticket's minutes would be kept six times), in typed arrays of fixed-size
+ * chunks (growing never copies). NaN: no minutes.
+ */
+interface MinutesTable {
+  readonly response: Float64Array[]
+  readonly resolution: Float64Array[]
+  /** GROUPINGS group ids per ticket. */
+  readonly groups: Uint32Array[]
+  n: number
+}
+
+const GROUPINGS = 5
+const MINUTES_BITS = 14
+const MINUTES_CHUNK = 1 << MINUTES_BITS
+const MINUTES_MASK = MINUTES_CHUNK - 1
+
+const minutesTable = (): MinutesTable => ({ response: [], resolution: [], groups: [], n: 0 })
+
+const addMinutes = (m: MinutesTable, sl: TicketServiceLevels | undefined, accs: readonly Acc[]): void => {
+  const i = m.n++
+  const k = i >>> MINUTES_BITS
+  if (k === m.response.length) {
+    m.response.push(new Float64Array(MINUTES_CHUNK))
+    m.resolution.push(new Float64Array(MINUTES_CHUNK))
+    m.groups.push(new Uint32Array(MINUTES_CHUNK * GROUPINGS))
+  }
+  const j = i & MINUTES_MASK
+  m.response[k]![j] = sl?.response.businessMinutes ?? Number.NaN
+  m.resolution[k]![j] = sl?.resolution.businessMinutes ?? Number.NaN
+  const groups = m.groups[k]!
+  for (let g = 0; g < GROUPINGS; g++) groups[j * GROUPINGS + g] = accs[g]!.id
+}
+
+const medianOfSorted = (values: Float64Array): number | null => {
+  if (values.length === 0) return null
+  values.sort()
+  const mid = values.length >> 1
+  return values.length % 2 === 1 ? values[mid]! : (values[mid - 1]! + values[mid]!) / 2
+}
+
+/**
+ * The median of each group's minutes in one column (as `median` computes it:
+ * the same values, sorted): index `grouping + 1` (0: overall), then group id.
+ */
+const mediansOf = (m: MinutesTable, column: readonly Float64Array[], groupSizes: readonly number[]) => {
+  const out: (number | null)[][] = []
+  for (let g = -1; g < GROUPINGS; g++) {
+    const size = g < 0 ? 1 : groupSizes[g]!
+    const counts = new Uint32Array(size)
+    const groupOf = (k: number, j: number): number => (g < 0 ? 0 : m.groups[k]![j * GROUPINGS + g]!)
+    for (let i = 0; i < m.n; i++) {
+      const k = i >>> MINUTES_BITS
+      const j = i & MINUTES_MASK
+      if (!Number.isNaN(column[k]![j]!)) counts[groupOf(k, j)]!++
+    }
+    const values = Array.from(counts, (c) => new Float64Array(c))
+    const filled = new Uint32Array(size)
+    for (let i = 0; i < m.n; i++) {
+      const k = i >>> MINUTES_BITS
+      const j = i & MINUTES_MASK
+      const v = column[k]![j]!
+      if (Number.isNaN(v)) continue
+      const id = groupOf(k, j)
+      values[id]![filled[id]!++] = v
+    }
+    out.push(values.map(medianOfSorted))
+  }
+  return out
 }
 
 const DAY_MS = 86_400_000
@@ -272,6 +349,120 @@ const inPeriod = (ms: number, fromMs: number, toMs: number, asOfMs: number): boo
 
 // ---- synthesis ---------------------------------------------------------------
 
+/** Feeds the synthesis one ticket at a time, so that a caller never needs every ticket at once. */
+export interface SynthesisAccumulator {
+  /** One ticket of the quality fold, with its clocks (undefined when they could not be judged). */
+  readonly add: (t: QualityTicket, sl: TicketServiceLevels | undefined) => void
+  /** The synthesis of every ticket added (call once). */
+  readonly finish: (majorIncidents: readonly MajorIncidentServiceLevels[]) => Synthesis
+}
+
+/**
+ * The synthesis over the tickets opened in `[from, to)` (and at or before
+ * `asOf`), built one ticket at a time: what `synthesize` does, for callers
+ * that keep their tickets compactly (the report's fold). The order of the
+ * tickets does not change the result.
+ */
+export const synthesisAccumulator = (
+  quality: QualityState,
+  options: SynthesisOptions = {},
+): SynthesisAccumulator => {
+  const asOf = options.asOf ?? quality.lastEventAt
+  const asOfMs = asOf === null ? Number.NEGATIVE_INFINITY : instantMs(asOf)
+  const fromMs = options.from === undefined ? Number.NEGATIVE_INFINITY : instantMs(options.from)
+  const toMs = options.to === undefined ? Number.POSITIVE_INFINITY : instantMs(options.to)
+  const endMs = Math.min(toMs, asOfMs)
+  const thresholds = options.thresholds ?? thresholdsInForce(quality, endMs) ?? DEFAULT_QUALITY_THRESHOLDS
+
+  const overall = newAcc(-1, 0)
+  const minutes = minutesTable()
+  const byWorkstationType = new Map<string, Acc>()
+  const bySite = new Map<string, Acc>()
+  const byDomain = new Map<string, Acc>()
+  const byOwnerRole = new Map<string, Acc>()
+  const byLevel = new Map<string, Acc>()
+  const byKind = new Map<string, number>()
+  const byChannel = new Map<string, number>()
+  const cited = new Set<string>()
+  const linked = new Map<string, number>()
+  const backlog = backlogAccumulator(asOf, asOfMs, options.to)
+
+  const add = (t: QualityTicket, sl: TicketServiceLevels | undefined): void => {
+    const openedMs = parseInstant(t.openedAt)
+    backlog.add(t, openedMs)
+    if (t.majorIncidentId !== null && openedMs <= asOfMs)
+      linked.set(t.majorIncidentId, (linked.get(t.majorIncidentId) ?? 0) + 1)
+    if (!inPeriod(openedMs, fromMs, toMs, asOfMs)) return
+    const role = ownerRoleOf(quality, t)
+    const ownerKey = t.ownerId === null ? UNASSIGNED : (role ?? UNKNOWN)
+    const levelKey =
+      t.ownerId === null
+        ? UNASSIGNED
+        : (t.ownerLevel ?? (role === null ? UNKNOWN : (levelOf(role) ?? UNKNOWN)))
+    const accs = [
+      accFor(byWorkstationType, 0, t.workstationType),
+      accFor(bySite, 1, t.siteId),
+      accFor(byDomain, 2, t.domain ?? UNQUALIFIED),
+      accFor(byOwnerRole, 3, ownerKey),
+      accFor(byLevel, 4, levelKey),
+    ]
+    addTo(overall, t, sl)
+    for (const a of accs) addTo(a, t, sl)
+    addMinutes(minutes, sl, accs)
+    const kind = t.kind ?? UNQUALIFIED
+    byKind.set(kind, (byKind.get(kind) ?? 0) + 1)
+    byChannel.set(t.channel, (byChannel.get(t.channel) ?? 0) + 1)
+    for (const a of t.citedArticleIds) cited.add(a)
+  }
+
+  const finish = (majorIncidents: readonly MajorIncidentServiceLevels[]): Synthesis => {
+    const sizes = [byWorkstationType, bySite, byDomain, byOwnerRole, byLevel].map((m) => m.size)
+    const minutesMedians = {
+      response: mediansOf(minutes, minutes.response, sizes),
+      resolution: mediansOf(minutes, minutes.resolution, sizes),
+    }
+    const group = (m: ReadonlyMap<string, Acc>) =>
+      sortedRecord(new Map([...m.entries()].map(([k, a]) => [k, finish1(a, thresholds, minutesMedians)])))
+
+    const published = [...Object.values(quality.articles)]
+      .filter((a) => inPeriod(instantMs(a.publishedAt), fromMs, toMs, asOfMs))
+      .sort((a, b) => instantMs(a.publishedAt) - instantMs(b.publishedAt) || cmp(a.articleId, b.articleId))
+
+    return {
+      period: { from: options.from ?? null, to: options.to ?? null },
+      asOf,
+      overall: finish1(overall, thresholds, minutesMedians),
+      byWorkstationType: group(byWorkstationType),
+      bySite: group(bySite),
+      byDomain: group(byDomain),
+      byOwnerRole: group(byOwnerRole),
+      byLevel: group(byLevel),
+      volumes: { byKind: sortedRecord(byKind), byChannel: sortedRecord(byChannel) },
+      backlog: backlog.finish(),
+      knowledge: {
+        articlesPublished: published.length,
+        publishedArticleIds: published.map((a) => a.articleId),
+        resolutions: overall.resolutions,
+        resolutionsCitingArticle: overall.resolutionsCiting,
+        reuseRate: ratio(overall.resolutionsCiting, overall.resolutions),
+        distinctArticlesCited: cited.size,
+      },
+      majorIncidents: majorIncidents
+        .filter((m) => inPeriod(instantMs(m.declaredAt), fromMs, toMs, asOfMs))
+        .map((m) => ({
+          incidentId: m.incidentId,
+          declaredAt: m.declaredAt,
+          bulletinElapsedMinutes: m.bulletinElapsedMinutes,
+          bulletinTargetMinutes: m.bulletinTargetMinutes,
+          status: m.status,
+          staffAlertElapsedMinutes: m.staffAlertElapsedMinutes,
+          linkedTickets: linked.get(m.incidentId) ?? 0,
+        })),
+    }
+  }
+  return { add, finish }
+}
+
 /**
  * The synthesis over the tickets opened in `[from, to)` (and at or before
  * `asOf`). The quality state and the service levels must describe the same
@@ -284,91 +475,11 @@ export const synthesize = (
   majorIncidents: readonly MajorIncidentServiceLevels[],
   options: SynthesisOptions = {},
 ): Synthesis => {
-  const asOf = options.asOf ?? quality.lastEventAt
-  const asOfMs = asOf === null ? Number.NEGATIVE_INFINITY : instantMs(asOf)
-  const fromMs = options.from === undefined ? Number.NEGATIVE_INFINITY : instantMs(options.from)
-  const toMs = options.to === undefined ? Number.POSITIVE_INFINITY : instantMs(options.to)
-  const endMs = Math.min(toMs, asOfMs)
-  const thresholds = options.thresholds ?? thresholdsInForce(quality, endMs) ?? DEFAULT_QUALITY_THRESHOLDS
-
   const slById = new Map<string, TicketServiceLevels>()
   for (const sl of serviceLevels) slById.set(sl.ticketId, sl)
-
-  const overall = newAcc()
-  const byWorkstationType = new Map<string, Acc>()
-  const bySite = new Map<string, Acc>()
-  const byDomain = new Map<string, Acc>()
-  const byOwnerRole = new Map<string, Acc>()
-  const byLevel = new Map<string, Acc>()
-  const byKind = new Map<string, number>()
-  const byChannel = new Map<string, number>()
-  const cited = new Set<string>()
-
-  const tickets = ticketsOf(quality)
-  for (const t of tickets) {
-    if (!inPeriod(instantMs(t.openedAt), fromMs, toMs, asOfMs)) continue
-    const sl = slById.get(t.ticketId)
-    const role = ownerRoleOf(quality, t)
-    const ownerKey = t.ownerId === null ? UNASSIGNED : (role ?? UNKNOWN)
-    const levelKey =
-      t.ownerId === null
-        ? UNASSIGNED
-        : (t.ownerLevel ?? (role === null ? UNKNOWN : (levelOf(role) ?? UNKNOWN)))
-    add(overall, t, sl)
-    add(accFor(byWorkstationType, t.workstationType), t, sl)
-    add(accFor(bySite, t.siteId), t, sl)
-    add(accFor(byDomain, t.domain ?? UNQUALIFIED), t, sl)
-    add(accFor(byOwnerRole, ownerKey), t, sl)
-    add(accFor(byLevel, levelKey), t, sl)
-    const kind = t.kind ?? UNQUALIFIED
-    byKind.set(kind, (byKind.get(kind) ?? 0) + 1)
-    byChannel.set(t.channel, (byChannel.get(t.channel) ?? 0) + 1)
-    for (const a of t.citedArticleIds) cited.add(a)
-  }
-
-  const group = (m: ReadonlyMap<string, Acc>) =>
-    sortedRecord(new Map([...m.entries()].map(([k, a]) => [k, finish(a, thresholds)])))
-
-  const published = [...Object.values(quality.articles)]
-    .filter((a) => inPeriod(instantMs(a.publishedAt), fromMs, toMs, asOfMs))
-    .sort((a, b) => instantMs(a.publishedAt) - instantMs(b.publishedAt) || cmp(a.articleId, b.articleId))
-
-  const linked = new Map<string, number>()
-  for (const t of tickets)
-    if (t.majorIncidentId !== null && instantMs(t.openedAt) <= asOfMs)
-      linked.set(t.majorIncidentId, (linked.get(t.majorIncidentId) ?? 0) + 1)
-
-  return {
-    period: { from: options.from ?? null, to: options.to ?? null },
-    asOf,
-    overall: finish(overall, thresholds),
-    byWorkstationType: group(byWorkstationType),
-    bySite: group(bySite),
-    byDomain: group(byDomain),
-    byOwnerRole: group(byOwnerRole),
-    byLevel: group(byLevel),
-    volumes: { byKind: sortedRecord(byKind), byChannel: sortedRecord(byChannel) },
-    backlog: backlogOf(tickets, asOf, asOfMs, options.to),
-    knowledge: {
-      articlesPublished: published.length,
-      publishedArticleIds: published.map((a) => a.articleId),
-      resolutions: overall.resolutions,
-      resolutionsCitingArticle: overall.resolutionsCiting,
-      reuseRate: ratio(overall.resolutionsCiting, overall.resolutions),
-      distinctArticlesCited: cited.size,
-    },
-    majorIncidents: majorIncidents
-      .filter((m) => inPeriod(instantMs(m.declaredAt), fromMs, toMs, asOfMs))
-      .map((m) => ({
-        incidentId: m.incidentId,
-        declaredAt: m.declaredAt,
-        bulletinElapsedMinutes: m.bulletinElapsedMinutes,
-        bulletinTargetMinutes: m.bulletinTargetMinutes,
-        status: m.status,
-        staffAlertElapsedMinutes: m.staffAlertElapsedMinutes,
-        linkedTickets: linked.get(m.incidentId) ?? 0,
-      })),
-  }
+  const acc = synthesisAccumulator(quality, options)
+  for (const t of ticketsOf(quality)) acc.add(t, slById.get(t.ticketId))
+  return acc.finish(majorIncidents)
 }
 
 const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0)
@@ -379,12 +490,7 @@ const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0)
  * The end is `to` (exclusive: what happens at `to` belongs to the next period)
  * when it is not after `asOf`, else `asOf` itself (inclusive).
  */
-const backlogOf = (
-  tickets: readonly QualityTicket[],
-  asOf: IsoInstant | null,
-  asOfMs: number,
-  to: IsoInstant | undefined,
-): Backlog => {
+const backlogAccumulator = (asOf: IsoInstant | null, asOfMs: number, to: IsoInstant | undefined) => {
   const toMs = to === undefined ? undefined : instantMs(to)
   const atTo = toMs !== undefined && toMs <= asOfMs
   const at: IsoInstant | null = atTo ? to! : asOf
@@ -393,34 +499,38 @@ const backlogOf = (
   const byAge = Object.fromEntries(BACKLOG_AGES.map((a) => [a, 0])) as Record<BacklogAge, number>
   let total = 0
   let oldest: QualityTicket | undefined
-  if (at !== null) {
-    for (const t of tickets) {
+  let oldestMs = Number.POSITIVE_INFINITY
+  return {
+    add: (t: QualityTicket, openedMs: number): void => {
+      if (at === null) return
       const status = statusAt(t, atMs, !atTo)
-      if (status === undefined || status === 'resolved' || status === 'closed') continue
+      if (status === undefined || status === 'resolved' || status === 'closed') return
       total++
       byStatus[status]++
-      byAge[ageBucket(atMs - instantMs(t.openedAt))]++
+      byAge[ageBucket(atMs - openedMs)]++
       if (
         oldest === undefined ||
-        instantMs(t.openedAt) < instantMs(oldest.openedAt) ||
+        openedMs < oldestMs ||
         (t.openedAt === oldest.openedAt && t.ticketId < oldest.ticketId)
-      )
+      ) {
         oldest = t
-    }
-  }
-  return {
-    at,
-    total,
-    byStatus,
-    byAge,
-    oldest:
-      oldest === undefined
-        ? null
-        : {
-            ticketId: oldest.ticketId,
-            openedAt: oldest.openedAt,
-            ageDays: (atMs - instantMs(oldest.openedAt)) / DAY_MS,
-          },
+        oldestMs = openedMs
+      }
+    },
+    finish: (): Backlog => ({
+      at,
+      total,
+      byStatus,
+      byAge,
+      oldest:
+        oldest === undefined
+          ? null
+          : {
+              ticketId: oldest.ticketId,
+              openedAt: oldest.openedAt,
+              ageDays: (atMs - oldestMs) / DAY_MS,
+            },
+    }),
   }
 }
 

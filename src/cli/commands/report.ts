@@ -5,21 +5,39 @@
  */
 import { mkdtempSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
+import { isLeft } from 'fp-ts/lib/Either.js'
 import type { IsoInstant } from '../../domain/codec.js'
 import {
   DEFAULT_QUALITY_THRESHOLDS,
   type QualityThresholds,
   type SupportPolicy,
 } from '../../domain/events.js'
+import type { NotJudged } from '../../projections/policy-history.js'
 import { thresholdsInForce } from '../../projections/quality.js'
-import { type ServiceLevelReport, serviceLevelReport } from '../../projections/service-levels.js'
-import { renderSynthesisTable, type Synthesis, synthesize } from '../../projections/synthesis.js'
+import { visitReportTickets } from '../../projections/report-fold.js'
+import type { TicketServiceLevels } from '../../projections/service-level-types.js'
+import {
+  asOfInstant,
+  byOpening,
+  judgeIncidents,
+  judgeTicket,
+  type ServiceLevelReport,
+  serviceLevelReport,
+  type TicketFacts,
+  unjudgedTicket,
+} from '../../projections/service-levels.js'
+import {
+  renderSynthesisTable,
+  type Synthesis,
+  synthesisAccumulator,
+  synthesize,
+} from '../../projections/synthesis.js'
 import { instantOpt, type OptionSpec, oneOf, type Parsed, parseArgs, stringOpt } from '../args.js'
 import { dataError, EXIT_OK, usageError } from '../errors.js'
 import { type CliCommand, type CliIO, writeOut } from '../io.js'
 import { synthesisCsv } from '../render/csv.js'
 import { renderReportHtml } from '../render/html.js'
-import { weeklySeries } from '../render/series.js'
+import { seriesAccumulator, type WeeklySeries, weeklySeries } from '../render/series.js'
 import { openHistory } from '../source.js'
 import { type FoldedHistory, foldHistory, loadPolicyFile, serviceLevelOptions, writeText } from './sla.js'
 
@@ -55,21 +73,30 @@ export const REPORT_OPTIONS: Readonly<Record<string, OptionSpec>> = {
 
 export interface ComputedReport {
   readonly synthesis: Synthesis
+  /**
+   * The major incidents' clocks and what could not be judged. `tickets` is
+   * empty when the fold was the report's compact one (every ticket is judged
+   * one at a time into the synthesis, never listed): `soutien sla` lists them.
+   */
   readonly serviceLevels: ServiceLevelReport
   readonly thresholds: QualityThresholds
+  /** The weekly series of the HTML report, when asked for. */
+  readonly series?: WeeklySeries
 }
 
 /**
  * The synthesis of a folded history. The quality thresholds are the given
  * policy's when one judges every clock (what-if), else those in force at the
  * end of the period, else domain.md §6's defaults (as `synthesize` chooses).
+ * The period's as-of must be the fold's (or absent for both).
  */
 export const computeReport = (
   folded: FoldedHistory,
   period: PeriodOptions,
   policy: SupportPolicy | undefined,
+  options: { readonly series?: boolean } = {},
 ): ComputedReport => {
-  const serviceLevels = serviceLevelReport(folded.serviceLevels, serviceLevelOptions(period.asOf, policy))
+  const slOptions = serviceLevelOptions(period.asOf, policy)
   const asOf = period.asOf ?? folded.quality.lastEventAt
   const endMs = Math.min(
     period.to === undefined ? Number.POSITIVE_INFINITY : Date.parse(period.to),
@@ -77,18 +104,68 @@ export const computeReport = (
   )
   const thresholds =
     policy?.qualityThresholds ?? thresholdsInForce(folded.quality, endMs) ?? DEFAULT_QUALITY_THRESHOLDS
-  const synthesis = synthesize(folded.quality, serviceLevels.tickets, serviceLevels.majorIncidents, {
-    ...period,
-    thresholds,
+  const synthesisOptions = { ...period, thresholds }
+  const seriesOptions = { from: period.from, to: period.to, asOf }
+  const fold = folded.report
+  if (fold?.archive === undefined) {
+    // Every ticket is in the two states: judge them all, then synthesise.
+    const serviceLevels = serviceLevelReport(folded.serviceLevels, slOptions)
+    const synthesis = synthesize(
+      folded.quality,
+      serviceLevels.tickets,
+      serviceLevels.majorIncidents,
+      synthesisOptions,
+    )
+    return {
+      synthesis,
+      serviceLevels,
+      thresholds,
+      ...(options.series === true
+        ? { series: weeklySeries(serviceLevels.tickets, folded.quality, seriesOptions) }
+        : {}),
+    }
+  }
+  // The compact fold: each ticket, live or archived, judged and added in turn, none kept.
+  const sl = folded.serviceLevels
+  const asOfMs = asOfInstant(sl, slOptions)
+  const acc = synthesisAccumulator(folded.quality, synthesisOptions)
+  const series = options.series === true ? seriesAccumulator(seriesOptions) : undefined
+  const unjudged: { readonly facts: TicketFacts; readonly why: NotJudged }[] = []
+  visitReportTickets(fold, (q, facts) => {
+    let levels: TicketServiceLevels | undefined
+    if (facts !== undefined && asOfMs !== null && facts.opened <= asOfMs) {
+      const j = judgeTicket(sl.org, facts, asOfMs, policy)
+      if (isLeft(j)) unjudged.push({ facts, why: j.left })
+      else levels = j.right.levels
+    }
+    acc.add(q, levels)
+    if (series !== undefined) {
+      series.addTicket(q)
+      if (levels !== undefined) series.addLevels(levels)
+    }
   })
-  return { synthesis, serviceLevels, thresholds }
+  const incidents = judgeIncidents(sl, slOptions)
+  const serviceLevels: ServiceLevelReport = {
+    tickets: [],
+    majorIncidents: incidents.majorIncidents,
+    unjudged: [
+      ...unjudged.sort((a, b) => byOpening(a.facts, b.facts)).map((u) => unjudgedTicket(u.facts, u.why)),
+      ...incidents.unjudged,
+    ],
+  }
+  return {
+    synthesis: acc.finish(incidents.majorIncidents),
+    serviceLevels,
+    thresholds,
+    ...(series === undefined ? {} : { series: series.finish() }),
+  }
 }
 
 /** One summary line on stderr for the clocks that could not be judged (they still count as tickets). */
 export const warnUnjudgedSummary = async (
   command: string,
   io: CliIO,
-  r: ServiceLevelReport,
+  r: Pick<ServiceLevelReport, 'unjudged'>,
 ): Promise<void> => {
   const first = r.unjudged[0]
   if (first === undefined) return
@@ -184,7 +261,7 @@ const run = async (args: readonly string[], io: CliIO): Promise<number> => {
     withQuality: true,
     label: 'reading',
   })
-  const report = computeReport(folded, period, policy)
+  const report = computeReport(folded, period, policy, { series: format === 'html' })
   await warnUnjudgedSummary('report', io, report.serviceLevels)
   const s = report.synthesis
   const note =
@@ -200,11 +277,7 @@ const run = async (args: readonly string[], io: CliIO): Promise<number> => {
     case 'html':
       text = renderReportHtml({
         synthesis: s,
-        series: weeklySeries(report.serviceLevels.tickets, folded.quality, {
-          from: period.from,
-          to: period.to,
-          asOf: s.asOf,
-        }),
+        series: report.series!,
         thresholds: report.thresholds,
         source: source.label,
         ...(note === undefined ? {} : { policyNote: note }),

@@ -7,7 +7,7 @@
 import { readFileSync, statSync } from 'node:fs'
 import { isLeft } from 'fp-ts/lib/Either.js'
 import type * as t from 'io-ts'
-import { formatProblems, type IsoInstant, problemsOf, toInstant } from '../../domain/codec.js'
+import { formatProblems, type IsoInstant, instantMs, problemsOf, toInstant } from '../../domain/codec.js'
 import {
   currentVersion,
   type SupportPolicy,
@@ -17,7 +17,8 @@ import {
 import { checkOrganizationEvent, initialOrganizationState } from '../../domain/organization.js'
 import { UpcastError, upcast } from '../../domain/upcasters.js'
 import { SYSTEM } from '../../domain/vocabulary.js'
-import { applyQuality, initialQualityState, type QualityState } from '../../projections/quality.js'
+import { initialQualityState, type QualityState } from '../../projections/quality.js'
+import { applyReportEvent, initialReportFold, type ReportFold } from '../../projections/report-fold.js'
 import type { TicketServiceLevels } from '../../projections/service-level-types.js'
 import {
   applyServiceLevelEvent,
@@ -139,16 +140,26 @@ export const loadPolicyFile = (path: string): SupportPolicy =>
 // ---- folding a history ---------------------------------------------------------
 
 export interface FoldedHistory {
+  /**
+   * With `withQuality`, only the tickets the fold still holds live: the others
+   * are in `retired` (the report's compact fold, src/projections/report-fold.ts).
+   */
   readonly serviceLevels: ServiceLevelState
-  /** Only when asked for (`withQuality`). */
+  /** Only when asked for (`withQuality`); live tickets only, as `serviceLevels`. */
   readonly quality: QualityState
   readonly events: number
+  /**
+   * With `withQuality`: the report's fold, whose tickets are split between the
+   * two states above and an archive; read them with `visitReportTickets`.
+   */
+  readonly report?: ReportFold
 }
 
 /**
  * Fold a history into the service-level state (and the quality state when
  * asked), as of `asOf`: events after it do not count (time travel), exactly as
- * `computeSynthesis` does. Streams: memory grows with tickets, not events.
+ * `computeSynthesis` does. Streams: memory grows with tickets, not events;
+ * with `withQuality` (the report's fold), with the tickets in motion only.
  */
 export const foldHistory = async (
   source: HistorySource,
@@ -156,23 +167,25 @@ export const foldHistory = async (
   options: { readonly asOf?: IsoInstant; readonly withQuality: boolean; readonly label: string },
 ): Promise<FoldedHistory> => {
   let sl = initialServiceLevelState()
-  let quality = initialQualityState()
-  const limit = options.asOf === undefined ? Number.POSITIVE_INFINITY : Date.parse(options.asOf)
+  const report = options.withQuality ? initialReportFold() : undefined
+  const limit = options.asOf === undefined ? undefined : instantMs(options.asOf)
   const progress = createProgress(options.label, io.stderr)
   let events = 0
   try {
     for await (const e of source.events()) {
       events++
       if ((events & 1023) === 0) progress.tick(events)
-      if (Date.parse(e.at) > limit) continue
-      sl = applyServiceLevelEvent(sl, e)
-      if (options.withQuality) quality = applyQuality(quality, e)
+      if (limit !== undefined && instantMs(e.at) > limit) continue
+      if (report !== undefined) applyReportEvent(report, e)
+      else sl = applyServiceLevelEvent(sl, e)
     }
   } finally {
     progress.done()
     await source.dispose()
   }
-  return { serviceLevels: sl, quality, events }
+  return report === undefined
+    ? { serviceLevels: sl, quality: initialQualityState(), events }
+    : { serviceLevels: report.serviceLevels, quality: report.quality, events, report }
 }
 
 /** The service-level options of a command: `--as-of` (default: the latest `at` folded) and `--policy`. */

@@ -6,7 +6,7 @@
  * in `[from, to)` and by the as-of instant).
  */
 import type { IsoInstant } from '../../domain/codec.js'
-import { type QualityState, ticketsOf } from '../../projections/quality.js'
+import { type QualityState, type QualityTicket, ticketsOf } from '../../projections/quality.js'
 import type { TicketServiceLevels } from '../../projections/service-level-types.js'
 
 const DAY_MS = 86_400_000
@@ -83,11 +83,16 @@ const count = (m: Map<string, Tally>, key: string, status: string): void => {
 
 const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0)
 
-export const weeklySeries = (
-  serviceLevels: readonly TicketServiceLevels[],
-  quality: QualityState,
-  options: SeriesOptions = {},
-): WeeklySeries => {
+/** Feeds the series one ticket at a time (the report's compact fold never holds every ticket at once). */
+export interface SeriesAccumulator {
+  /** A ticket of the quality fold. */
+  readonly addTicket: (t: QualityTicket) => void
+  /** A ticket's clocks. */
+  readonly addLevels: (l: TicketServiceLevels) => void
+  readonly finish: () => WeeklySeries
+}
+
+export const seriesAccumulator = (options: SeriesOptions = {}): SeriesAccumulator => {
   const fromMs = options.from === undefined ? Number.NEGATIVE_INFINITY : Date.parse(options.from)
   const toMs = options.to === undefined ? Number.POSITIVE_INFINITY : Date.parse(options.to)
   const asOfMs =
@@ -98,9 +103,9 @@ export const weeklySeries = (
   let last = Number.NEGATIVE_INFINITY
   const opened = new Map<string, number>()
   const satisfaction = new Map<string, { sum: number; n: number }>()
-  for (const t of ticketsOf(quality)) {
+  const addTicket = (t: QualityTicket): void => {
     const ms = Date.parse(t.openedAt)
-    if (!inPeriod(ms)) continue
+    if (!inPeriod(ms)) return
     first = Math.min(first, ms)
     last = Math.max(last, ms)
     const w = isoWeekOf(ms).label
@@ -126,9 +131,9 @@ export const weeklySeries = (
     }
     return x
   }
-  for (const l of serviceLevels) {
+  const addLevels = (l: TicketServiceLevels): void => {
     const ms = Date.parse(l.openedAt)
-    if (!inPeriod(ms)) continue
+    if (!inPeriod(ms)) return
     first = Math.min(first, ms)
     last = Math.max(last, ms)
     const w = isoWeekOf(ms).label
@@ -138,23 +143,37 @@ export const weeklySeries = (
     count(sub(bySite, l.siteId), w, l.response.status)
   }
 
-  const weeks: IsoWeek[] = []
-  if (first <= last)
-    for (let monday = Date.parse(isoWeekOf(first).monday); monday <= last; monday += 7 * DAY_MS)
-      weeks.push(isoWeekOf(monday))
-  const along = (m: Map<string, Tally>) => weeks.map((w) => point(m.get(w.label)))
-  const perKey = (m: Map<string, Map<string, Tally>>) =>
-    Object.fromEntries([...m.keys()].sort(cmp).map((k) => [k, along(m.get(k)!)]))
-  return {
-    weeks,
-    opened: weeks.map((w) => opened.get(w.label) ?? 0),
-    response: along(response),
-    resolution: along(resolution),
-    responseByWorkstationType: perKey(byType),
-    responseBySite: perKey(bySite),
-    satisfaction: weeks.map((w) => {
-      const s = satisfaction.get(w.label)
-      return s === undefined ? { mean: null, responses: 0 } : { mean: s.sum / s.n, responses: s.n }
-    }),
+  const finish = (): WeeklySeries => {
+    const weeks: IsoWeek[] = []
+    if (first <= last)
+      for (let monday = Date.parse(isoWeekOf(first).monday); monday <= last; monday += 7 * DAY_MS)
+        weeks.push(isoWeekOf(monday))
+    const along = (m: Map<string, Tally>) => weeks.map((w) => point(m.get(w.label)))
+    const perKey = (m: Map<string, Map<string, Tally>>) =>
+      Object.fromEntries([...m.keys()].sort(cmp).map((k) => [k, along(m.get(k)!)]))
+    return {
+      weeks,
+      opened: weeks.map((w) => opened.get(w.label) ?? 0),
+      response: along(response),
+      resolution: along(resolution),
+      responseByWorkstationType: perKey(byType),
+      responseBySite: perKey(bySite),
+      satisfaction: weeks.map((w) => {
+        const s = satisfaction.get(w.label)
+        return s === undefined ? { mean: null, responses: 0 } : { mean: s.sum / s.n, responses: s.n }
+      }),
+    }
   }
+  return { addTicket, addLevels, finish }
+}
+
+export const weeklySeries = (
+  serviceLevels: readonly TicketServiceLevels[],
+  quality: QualityState,
+  options: SeriesOptions = {},
+): WeeklySeries => {
+  const acc = seriesAccumulator(options)
+  for (const t of ticketsOf(quality)) acc.addTicket(t)
+  for (const l of serviceLevels) acc.addLevels(l)
+  return acc.finish()
 }

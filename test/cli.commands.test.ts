@@ -285,6 +285,7 @@ describe('soutien report', () => {
     expect(Object.keys(s)).toEqual([
       'period',
       'asOf',
+      'policy',
       'overall',
       'byWorkstationType',
       'bySite',

@@ -268,9 +268,14 @@ const run = async (args: readonly string[], io: CliIO): Promise<number> => {
     policyFile === undefined ? undefined : `every clock judged by the policy in ${policyFile} (what-if)`
   let text: string
   switch (format) {
-    case 'json':
-      text = `${JSON.stringify(s, null, 2)}\n`
+    case 'json': {
+      // Which policy judged every clock, so that a saved report says so: null for those in force.
+      const { period: reported, asOf, ...rest } = s
+      const judgedBy =
+        policyFile === undefined || policy === undefined ? null : { file: policyFile, value: policy }
+      text = `${JSON.stringify({ period: reported, asOf, policy: judgedBy, ...rest }, null, 2)}\n`
       break
+    }
     case 'csv':
       text = synthesisCsv(s)
       break

@@ -25,6 +25,7 @@ import {
   type TicketJudgement,
 } from '../projections/service-levels.js'
 import type { EventStore } from '../store/port.js'
+import { createHeap } from './heap.js'
 
 /**
  * A command request as the command handler takes it (src/commands/handler.ts):
@@ -273,58 +274,6 @@ export interface TimerRunner<E, R> {
   readonly state: () => ServiceLevelState
 }
 
-/** A binary min-heap of (instant, ticket key) wake-ups: the runner's alarm clock. */
-const createWakeUps = () => {
-  const at: number[] = []
-  const keys: string[] = []
-  const swap = (i: number, k: number) => {
-    const a = at[i]!
-    at[i] = at[k]!
-    at[k] = a
-    const s = keys[i]!
-    keys[i] = keys[k]!
-    keys[k] = s
-  }
-  return {
-    push: (when: number, key: string): void => {
-      at.push(when)
-      keys.push(key)
-      for (let i = at.length - 1; i > 0; ) {
-        const p = (i - 1) >> 1
-        if (at[p]! <= at[i]!) break
-        swap(i, p)
-        i = p
-      }
-    },
-    /** The earliest wake-up, if it is at or before `limit`; removed. */
-    popUpTo: (limit: number): { readonly when: number; readonly key: string } | undefined => {
-      if (at.length === 0 || at[0]! > limit) return undefined
-      const top = { when: at[0]!, key: keys[0]! }
-      const lastAt = at.pop()!
-      const lastKey = keys.pop()!
-      if (at.length > 0) {
-        at[0] = lastAt
-        keys[0] = lastKey
-        for (let i = 0; ; ) {
-          const l = 2 * i + 1
-          const r = l + 1
-          let m = i
-          if (l < at.length && at[l]! < at[m]!) m = l
-          if (r < at.length && at[r]! < at[m]!) m = r
-          if (m === i) break
-          swap(i, m)
-          i = m
-        }
-      }
-      return top
-    },
-    clear: (): void => {
-      at.length = 0
-      keys.length = 0
-    },
-  }
-}
-
 /**
  * Margin before a computed wake-up: the instants are exact, but a ticket
  * judged a minute early costs one judgement, one missed would cost a late
@@ -349,7 +298,8 @@ export const createTimerRunner = <E, R>(deps: TimerRunnerDeps<E, R>): TimerRunne
    */
   const fresh = new Set<string>()
   const waiting = new Map<string, number>()
-  const wakeUps = createWakeUps()
+  /** The runner's alarm clock: (instant, ticket key) wake-ups. */
+  const wakeUps = createHeap<string>()
   let lastNow = Number.NEGATIVE_INFINITY
   let judgeAll = false
 
@@ -379,9 +329,9 @@ export const createTimerRunner = <E, R>(deps: TimerRunnerDeps<E, R>): TimerRunne
     lastNow = nowMs
     for (let w = wakeUps.popUpTo(nowMs); w !== undefined; w = wakeUps.popUpTo(nowMs)) {
       // A wake-up set before the ticket's latest event or judgement is stale.
-      if (waiting.get(w.key) !== w.when) continue
-      waiting.delete(w.key)
-      fresh.add(w.key)
+      if (waiting.get(w.value) !== w.at) continue
+      waiting.delete(w.value)
+      fresh.add(w.value)
     }
     const keys = [...fresh]
     fresh.clear()

@@ -12,6 +12,7 @@ import {
   type HandleError,
   type HandleResult,
 } from '../../commands/handler.js'
+import { createHeap } from '../../commands/heap.js'
 import { createTimerRunner } from '../../commands/timers.js'
 import { type Calendar, makeCalendar } from '../../domain/calendar.js'
 import { type IsoInstant, toInstant } from '../../domain/codec.js'
@@ -26,7 +27,6 @@ import type {
   TicketKind,
 } from '../../domain/vocabulary.js'
 import type { EventStore } from '../../store/port.js'
-import { createHeap } from './heap.js'
 import { type AgentPlan, deskOf, planOrganization, SITES, type UserPlan } from './organization.js'
 import { createIdGenerator, createRandom, type Random } from './random.js'
 import { createSimulationStore } from './store.js'

@@ -1,4 +1,7 @@
-/** A binary min-heap of scheduled steps, ordered by time then by insertion (deterministic). */
+/**
+ * A binary min-heap of values scheduled at instants, ordered by time then by
+ * insertion (deterministic): the simulator's agenda and the timers' wake-ups.
+ */
 export interface Scheduled<T> {
   readonly at: number
   readonly seq: number
@@ -68,5 +71,13 @@ export const createHeap = <T>() => {
   }
   const peek = (): Scheduled<T> | undefined =>
     ats.length === 0 ? undefined : { at: ats[0]!, seq: seqs[0]!, value: values[0]! }
-  return { push, pop, peek, size: () => ats.length }
+  /** The earliest value if it is due at or before `limit`, removed; else nothing. */
+  const popUpTo = (limit: number): Scheduled<T> | undefined =>
+    ats.length === 0 || ats[0]! > limit ? undefined : pop()
+  const clear = (): void => {
+    ats.length = 0
+    seqs.length = 0
+    values.length = 0
+  }
+  return { push, pop, popUpTo, peek, clear, size: () => ats.length }
 }

@@ -11,20 +11,14 @@ import * as E from 'fp-ts/lib/Either.js'
 import { afterAll, describe, expect, it } from 'vitest'
 import type { EventToAppend, RecordedEvent } from '../src/domain/envelope.js'
 import { createMemoryStore } from '../src/store/memory.js'
-import type {
-  AppendResult,
-  EventStore,
-  EventToImport,
-  ExpectedRevision,
-  StoreError,
-} from '../src/store/port.js'
+import type { AppendResult, EventStore, EventToImport, StoreError } from '../src/store/port.js'
 import {
   type GroupCommit,
   openSqliteStore,
   type SqliteEventStore,
   type SqliteStoreOptions,
 } from '../src/store/sqlite.js'
-import { ticketEvents, userInformed } from './support/store-conformance.js'
+import { appendOpArb, ticketEvents, userInformed } from './support/store-conformance.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'soutien-group-commit-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
@@ -223,21 +217,7 @@ describe('SQLite group commit', () => {
 
 // ---- model-based: a group answers as the same appends made one by one --------
 
-type Op = {
-  readonly stream: number
-  readonly count: number
-  readonly expected: ExpectedRevision
-  readonly replay: boolean
-}
-const opArb: fc.Arbitrary<Op> = fc.record({
-  stream: fc.integer({ min: 0, max: 2 }),
-  count: fc.integer({ min: 1, max: 3 }),
-  expected: fc.oneof(
-    fc.constantFrom<ExpectedRevision>('any', 'no-stream', 'exists'),
-    fc.integer({ min: -1, max: 5 }),
-  ),
-  replay: fc.boolean(),
-})
+const opArb = appendOpArb(5)
 
 describe('SQLite group commit: model', () => {
   it('answers appends submitted together exactly as the in-memory store answers them one by one', async () => {

@@ -16,7 +16,7 @@ import {
   prepareDatabase,
   type SqliteEventStore,
 } from '../src/store/sqlite.js'
-import { runStoreConformance, ticketEvents, userInformed } from './support/store-conformance.js'
+import { appendOpArb, runStoreConformance, ticketEvents, userInformed } from './support/store-conformance.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'soutien-sqlite-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
@@ -285,21 +285,7 @@ describe('SQLite store: other processes and imports', () => {
 
 // ---- model-based: SQLite answers every sequence of appends as memory does ----
 
-type Op = {
-  readonly stream: number
-  readonly count: number
-  readonly expected: ExpectedRevision
-  readonly replay: boolean
-}
-const opArb: fc.Arbitrary<Op> = fc.record({
-  stream: fc.integer({ min: 0, max: 2 }),
-  count: fc.integer({ min: 1, max: 3 }),
-  expected: fc.oneof(
-    fc.constantFrom<ExpectedRevision>('any', 'no-stream', 'exists'),
-    fc.integer({ min: -1, max: 6 }),
-  ),
-  replay: fc.boolean(),
-})
+const opArb = appendOpArb(6)
 
 describe('SQLite store: model', () => {
   it('answers any sequence of appends exactly as the in-memory store does', async () => {

@@ -6,12 +6,13 @@
  * 0 or are contiguous.
  */
 import { randomUUID } from 'node:crypto'
+import fc from 'fast-check'
 import { isLeft } from 'fp-ts/lib/Either.js'
 import type { TaskEither } from 'fp-ts/lib/TaskEither.js'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { IsoInstant } from '../../src/domain/codec.js'
 import type { EventToAppend, RecordedEvent } from '../../src/domain/envelope.js'
-import type { EventStore, StoreError } from '../../src/store/port.js'
+import type { EventStore, ExpectedRevision, StoreError } from '../../src/store/port.js'
 
 export interface ConformanceTarget {
   readonly name: string
@@ -147,6 +148,26 @@ const expectIncreasing = (positions: readonly number[]) => {
 }
 
 // ---- the suite ---------------------------------------------------------------
+
+/** One append of a model-based test: to stream 0, 1 or 2, expecting a revision, or replaying its last events. */
+export interface AppendOp {
+  readonly stream: number
+  readonly count: number
+  readonly expected: ExpectedRevision
+  readonly replay: boolean
+}
+
+/** Appends for model-based tests, expected revisions up to `maxRevision`. */
+export const appendOpArb = (maxRevision: number): fc.Arbitrary<AppendOp> =>
+  fc.record({
+    stream: fc.integer({ min: 0, max: 2 }),
+    count: fc.integer({ min: 1, max: 3 }),
+    expected: fc.oneof(
+      fc.constantFrom<ExpectedRevision>('any', 'no-stream', 'exists'),
+      fc.integer({ min: -1, max: maxRevision }),
+    ),
+    replay: fc.boolean(),
+  })
 
 export const runStoreConformance = (target: ConformanceTarget): void => {
   if (target.skip !== undefined) {

@@ -346,7 +346,13 @@ export interface IsoInstantBrand {
 }
 /** An instant in ISO 8601 UTC with milliseconds: `2026-03-02T09:15:00.000Z`. */
 export type IsoInstant = t.Branded<string, IsoInstantBrand>
-export const IsoInstant = t.brand(t.string, (s): s is IsoInstant => isCanonicalInstant(s), 'IsoInstant')
+// Decoding an event checks its `at` through `canonicalInstantMs`, which keeps the
+// result: the sequence check and the folds then ask for the same string's ms for free.
+export const IsoInstant = t.brand(
+  t.string,
+  (s): s is IsoInstant => !Number.isNaN(canonicalInstantMs(s)),
+  'IsoInstant',
+)
 
 const pad2 = (n: number): string => (n < 10 ? `0${n}` : `${n}`)
 const pad3 = (n: number): string => (n < 10 ? `00${n}` : n < 100 ? `0${n}` : `${n}`)
@@ -404,11 +410,25 @@ export const instantMs = (s: IsoInstant | string): number => {
   return Number.isNaN(ms) ? Date.parse(s) : ms
 }
 
+// One-entry memo of the latest canonical instant parsed: a replay asks for each
+// event's `at` several times in a row (decoder, sequence check, both folds), and
+// comparing 24 characters is far cheaper than checking and parsing them again.
+// A pure function's cache: same answer with or without it.
+let memoInstant = ''
+let memoMs = Number.NaN
+
+/**
+ * Epoch ms of `s` when it is the canonical instant parsed last (by
+ * `canonicalInstantMs`), else NaN: for parsers with their own fallback.
+ */
+export const memoizedInstantMs = (s: string): number => (s === memoInstant ? memoMs : Number.NaN)
+
 /** Epoch ms of a canonical instant (what `IsoInstant` accepts), NaN for any other string. */
 export const canonicalInstantMs = (s: string): number => {
+  if (s === memoInstant) return memoMs
   if (s.length !== 24 || !isCanonicalInstant(s)) return Number.NaN
   const days = daysFromCivil(digits2(s, 0) * 100 + digits2(s, 2), digits2(s, 5), digits2(s, 8))
-  return (
+  const ms =
     days * DAY_MS +
     digits2(s, 11) * 3_600_000 +
     digits2(s, 14) * 60_000 +
@@ -416,7 +436,9 @@ export const canonicalInstantMs = (s: string): number => {
     digits2(s, 20) * 10 +
     s.charCodeAt(22) -
     48
-  )
+  memoInstant = s
+  memoMs = ms
+  return ms
 }
 
 const DURATION = /^PT(?:(\d+)H)?(?:(\d+)M)?$/

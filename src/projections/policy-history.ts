@@ -10,7 +10,7 @@
  */
 import { type Either, isLeft, left, right } from 'fp-ts/lib/Either.js'
 import { type Calendar, makeCalendar } from '../domain/calendar.js'
-import { durationMinutes, toInstant } from '../domain/codec.js'
+import { durationMinutes, memoizedInstantMs, toInstant } from '../domain/codec.js'
 import type { SupportPolicy, WeeklyHours } from '../domain/events.js'
 import type { Priority, SupportDomain } from '../domain/vocabulary.js'
 
@@ -27,8 +27,11 @@ export type Dict<V> = Record<string, V>
 
 export const emptyDict = <V>(): Dict<V> => Object.create(null) as Dict<V>
 
-export const getOwn = <V>(d: Readonly<Dict<V>>, key: string): V | undefined =>
-  Object.hasOwn(d, key) ? d[key] : undefined
+export const getOwn = <V>(d: Readonly<Dict<V>>, key: string): V | undefined => {
+  // One lookup for a record without a prototype (every fold's, until a JSON round trip): nothing inherited to skip.
+  const v = d[key]
+  return v !== undefined && (Object.getPrototypeOf(d) === null || Object.hasOwn(d, key)) ? v : undefined
+}
 
 export const setOwn = <V>(d: Dict<V>, key: string, value: V): void => {
   if (key === '__proto__')
@@ -46,6 +49,9 @@ const at2 = (s: string, i: number): number => (s.charCodeAt(i) - 48) * 10 + s.ch
  * other shape goes through `Date.parse`.
  */
 export const parseInstant = (s: string): number => {
+  // The event's `at` the decoder has just parsed, most of the time on a replay.
+  const memo = memoizedInstantMs(s)
+  if (!Number.isNaN(memo)) return memo
   if (
     s.length !== 24 ||
     s.charCodeAt(4) !== 45 ||

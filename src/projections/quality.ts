@@ -192,7 +192,22 @@ export const applyQuality = (state: QualityState, e: RecordedEvent): QualityStat
 export const applyQualityInPlace = (state: QualityState, e: RecordedEvent): QualityState =>
   applyQualityWith(state, e, true)
 
-const applyQualityWith = (state: QualityState, e: RecordedEvent, inPlace: boolean): QualityState => {
+/**
+ * `applyQualityInPlace` for a caller that already has, for a ticket's event,
+ * its stream's id (what follows `ticket-`): the report's fold.
+ */
+export const applyQualityInPlaceKeyed = (
+  state: QualityState,
+  e: RecordedEvent,
+  ticketKey: string | undefined,
+): QualityState => applyQualityWith(state, e, true, ticketKey)
+
+const applyQualityWith = (
+  state: QualityState,
+  e: RecordedEvent,
+  inPlace: boolean,
+  ticketKey?: string,
+): QualityState => {
   const s = state as MutableQualityState
   // The latest instant, not the last event's: `at` only never decreases within a stream.
   if (s.lastEventAt === null || e.at > s.lastEventAt) s.lastEventAt = e.at
@@ -272,7 +287,7 @@ const applyQualityWith = (state: QualityState, e: RecordedEvent, inPlace: boolea
     case 'TicketClosed':
     case 'SatisfactionRecorded':
     case 'TicketLinkedToMajorIncident': {
-      const id = e.stream.slice('ticket-'.length)
+      const id = ticketKey ?? e.stream.slice('ticket-'.length)
       const t = getOwn(s.tickets, id)
       // An event of a ticket whose opening was not folded (a partial history) has nothing to attach to.
       if (t === undefined) return s

@@ -21,9 +21,14 @@
  */
 import type { RecordedEvent } from '../domain/envelope.js'
 import { getOwn, parseInstant, setOwn } from './policy-history.js'
-import { applyQualityInPlace, initialQualityState, type QualityState, type QualityTicket } from './quality.js'
 import {
-  applyServiceLevelEvent,
+  applyQualityInPlaceKeyed,
+  initialQualityState,
+  type QualityState,
+  type QualityTicket,
+} from './quality.js'
+import {
+  applyServiceLevelEventAt,
   initialServiceLevelState,
   type ServiceLevelState,
   type TicketFacts,
@@ -109,23 +114,29 @@ const noteInstant = (f: ReportFold, e: RecordedEvent): void => {
 
 /** Fold one event (the fold is updated in place). */
 export const applyReportEvent = (f: ReportFold, e: RecordedEvent): void => {
+  // A ticket's id, cut from its stream once for the archive and both folds (each cut is a new string to hash).
+  const key =
+    e.stream.charCodeAt(0) === 116 /* t */ && e.stream.startsWith('ticket-') ? e.stream.slice(7) : undefined
   const a = f.archive
-  if (a !== undefined && e.stream.charCodeAt(0) === 116 /* t */ && e.stream.startsWith('ticket-')) {
-    const key = e.stream.slice(7)
+  // The ticket's live clocks' record, looked up once here for the service-level fold too (undefined: not looked up).
+  let found: TicketFacts | null | undefined
+  if (a !== undefined && key !== undefined) {
     if (e.type === 'TicketOpened' && e.data.ticketId !== key) giveUpArchiving(f, a)
-    else if (a.count > 0 && !f.serviceLevels.tickets.has(key)) {
-      const row = archivedRow(a, key)
+    else if (a.count > 0) {
+      found = f.serviceLevels.tickets.get(key) ?? null
+      const row = found === null ? archivedRow(a, key) : -1
       if (row >= 0) {
         if (e.type === 'SatisfactionRecorded' && rateArchived(a, row, e.data.score)) {
           noteInstant(f, e)
           return
         }
         bringBack(f, a, key)
+        found = undefined
       }
     }
   }
-  applyServiceLevelEvent(f.serviceLevels, e)
-  applyQualityInPlace(f.quality, e)
+  applyServiceLevelEventAt(f.serviceLevels, e, parseInstant(e.at), key, found)
+  applyQualityInPlaceKeyed(f.quality, e, key)
   if (f.archive !== undefined && ++f.sinceSweep >= f.tuning.sweepEvery) {
     f.sinceSweep = 0
     sweep(f, f.archive)

@@ -118,10 +118,15 @@ const minOf = (current: number | null, at: number): number =>
 
 // Decoding checked that each event's stream is of its type's category, so the
 // id is what follows the prefix (`ticket-`, `major-incident-`).
-const applyTicketEvent = (s: ServiceLevelState, e: RecordedEvent, at: number): void => {
-  const key = e.stream.slice(7)
+const applyTicketEvent = (
+  s: ServiceLevelState,
+  e: RecordedEvent,
+  at: number,
+  key: string,
+  found: TicketFacts | null | undefined,
+): void => {
   if (e.type === 'TicketOpened') {
-    if (s.tickets.has(key)) return // a stream opens once; a second opening is not a fact of ours
+    if (found === undefined ? s.tickets.has(key) : found !== null) return // a stream opens once; a second opening is not a fact of ours
     const facts: TicketFacts = {
       ticketId: e.data.ticketId,
       siteId: e.data.siteId,
@@ -141,7 +146,9 @@ const applyTicketEvent = (s: ServiceLevelState, e: RecordedEvent, at: number): v
     ;(s.tickets as Map<string, TicketFacts>).set(key, facts)
     return
   }
-  const t = s.tickets.get(key) as Mutable<TicketFacts> | undefined
+  const t = (found === undefined ? s.tickets.get(key) : (found ?? undefined)) as
+    | Mutable<TicketFacts>
+    | undefined
   if (t === undefined) return // events before the opening cannot be timed
   if (at > t.lastAt) t.lastAt = at
   const resolutions = t.resolutions as number[]
@@ -213,8 +220,23 @@ const applyIncidentEvent = (s: ServiceLevelState, e: RecordedEvent, at: number):
  * `computeServiceLevels`), and copying per event would make replay quadratic.
  * `init()` always returns a fresh state.
  */
-export const applyServiceLevelEvent = (state: ServiceLevelState, e: RecordedEvent): ServiceLevelState => {
-  const at = parseInstant(e.at)
+export const applyServiceLevelEvent = (state: ServiceLevelState, e: RecordedEvent): ServiceLevelState =>
+  applyServiceLevelEventAt(state, e, parseInstant(e.at), undefined, undefined)
+
+/**
+ * `applyServiceLevelEvent` for a caller that already has the event's `at` in
+ * epoch ms and, for a ticket's event, its stream's id (`ticketKey`, what
+ * follows `ticket-`) and maybe its record (`found`: what `tickets.get(ticketKey)`
+ * gives, null for none; undefined when not looked up): the report's fold,
+ * which reads them once for all it does.
+ */
+export const applyServiceLevelEventAt = (
+  state: ServiceLevelState,
+  e: RecordedEvent,
+  at: number,
+  ticketKey: string | undefined,
+  found: TicketFacts | null | undefined,
+): ServiceLevelState => {
   const s = state as Mutable<ServiceLevelState>
   if (s.lastAt === null || at > s.lastAt) s.lastAt = at
   switch (e.type) {
@@ -241,7 +263,7 @@ export const applyServiceLevelEvent = (state: ServiceLevelState, e: RecordedEven
     case 'TicketClosed':
     case 'SatisfactionRecorded':
     case 'TicketLinkedToMajorIncident':
-      applyTicketEvent(s, e, at)
+      applyTicketEvent(s, e, at, ticketKey ?? e.stream.slice(7), ticketKey === undefined ? undefined : found)
       break
     case 'MajorIncidentDeclared':
     case 'SupportStaffAlerted':

@@ -21,6 +21,7 @@ import {
   showValue,
   toInstant,
 } from '../domain/codec.js'
+import { emptyIdIndex, f64, findRow, getF64, insertId, setF64 } from '../domain/compact.js'
 import { decodeParsedEvent, decodeRecordedEvent, type RecordedEvent, toWire } from '../domain/envelope.js'
 import {
   canImportAtomically,
@@ -208,46 +209,45 @@ const withProblem = (ps: DecodeProblem[] | undefined, p: DecodeProblem): DecodeP
  * file; in each stream, revisions contiguous from its first one, and `at`
  * never decreasing. Memory grows with the number of streams, not of events —
  * and a replay of years has hundreds of thousands of streams: each is a row
- * number in a `Map` and two numbers side by side in a typed array (its last
- * revision, its latest `at` in epoch ms: one cache line to fetch), about 60
- * bytes less per stream than a record and its `at` string. An `at` that is not a canonical instant (only `skip` can
- * meet one, on a line that did not decode) is kept as written, aside.
+ * of a compact id index (its name's characters in a byte pool, off the JS heap:
+ * src/domain/compact.ts) and two numbers side by side in a chunked typed-array
+ * column (its last revision, its latest `at` in epoch ms: one cache line to
+ * fetch; chunks, so that growing never copies nor doubles), about 60 bytes a
+ * stream, none of them on the heap the collector scans. An `at` that is not a
+ * canonical instant (only `skip` can meet one, on a line that did not decode)
+ * is kept as written, aside.
  */
 export const createSequenceCheck = () => {
-  const rows = new Map<string, number>()
+  const rows = emptyIdIndex()
+  let count = 0
   /** Row r: [2r] its last revision, [2r + 1] the epoch ms of its latest `at` (NaN: it is in `oddAts`). */
-  let cols = new Float64Array(2048)
+  const cols = f64()
   const oddAts = new Map<number, string>()
   let lastPosition: number | undefined
 
   const rowOf = (stream: string): number => {
-    const row = rows.size
-    if (2 * row === cols.length) {
-      const grown = new Float64Array(cols.length * 2)
-      grown.set(cols)
-      cols = grown
-    }
-    rows.set(stream, row)
+    const row = count++
+    insertId(rows, stream, row)
     return row
   }
   /** The latest `at` of a row as written (canonical instants come back as they were). */
   const atOf = (row: number): string => {
-    const ms = cols[2 * row + 1]!
+    const ms = getF64(cols, 2 * row + 1)
     return Number.isNaN(ms) ? (oddAts.get(row) ?? '') : toInstant(ms)
   }
   const setAt = (row: number, at: string): void => {
     const ms = canonicalInstantMs(at)
     if (!Number.isNaN(ms)) {
-      cols[2 * row + 1] = ms
+      setF64(cols, 2 * row + 1, ms)
       oddAts.delete(row)
     } else {
-      cols[2 * row + 1] = Number.NaN
+      setF64(cols, 2 * row + 1, Number.NaN)
       oddAts.set(row, at)
     }
   }
 
   return {
-    knows: (stream: string): boolean => rows.has(stream),
+    knows: (stream: string): boolean => findRow(rows, stream) >= 0,
     /** Problems of `e` given the lines before; `firstRevision` applies to a stream seen for the first time. */
     check: (e: RecordedEvent, firstRevision = 0): readonly DecodeProblem[] => {
       // Allocated only for a line with problems: most have none.
@@ -262,8 +262,9 @@ export const createSequenceCheck = () => {
           },
         ]
       lastPosition = Math.max(lastPosition ?? -1, e.position)
-      const known = rows.get(e.stream)
-      const expected = known === undefined ? firstRevision : cols[2 * known]! + 1
+      const row0 = findRow(rows, e.stream)
+      const known = row0 < 0 ? undefined : row0
+      const expected = known === undefined ? firstRevision : getF64(cols, 2 * known) + 1
       if (e.revision !== expected)
         problems = withProblem(problems, {
           path: 'revision',
@@ -276,11 +277,11 @@ export const createSequenceCheck = () => {
         })
       if (known === undefined) {
         const row = rowOf(e.stream)
-        cols[2 * row] = e.revision
+        setF64(cols, 2 * row, e.revision)
         setAt(row, e.at)
       } else {
-        cols[2 * known] = e.revision
-        const prevMs = cols[2 * known + 1]!
+        setF64(cols, 2 * known, e.revision)
+        const prevMs = getF64(cols, 2 * known + 1)
         // Canonical instants compare as their strings do (fixed width): by epoch ms.
         const t = Number.isNaN(prevMs) ? Number.NaN : canonicalInstantMs(e.at)
         const earlier = Number.isNaN(t) ? e.at < atOf(known) : t < prevMs
@@ -293,7 +294,7 @@ export const createSequenceCheck = () => {
             message: `stream ${e.stream}: at ${e.at} is earlier than the previous event's ${prevAt}`,
           })
         } else if (Number.isNaN(t)) setAt(known, e.at)
-        else cols[2 * known + 1] = t
+        else setF64(cols, 2 * known + 1, t)
       }
       return problems ?? NO_PROBLEMS
     },
@@ -306,11 +307,12 @@ export const createSequenceCheck = () => {
       const { stream, revision, position, at } = json
       if (typeof position === 'number') lastPosition = Math.max(lastPosition ?? -1, position)
       if (typeof revision !== 'number') return
-      const known = rows.get(stream)
+      const row0 = findRow(rows, stream)
+      const known = row0 < 0 ? undefined : row0
       const prevAt = known === undefined ? undefined : atOf(known)
       const when = typeof at === 'string' && (prevAt === undefined || at > prevAt) ? at : (prevAt ?? '')
       const row = known ?? rowOf(stream)
-      cols[2 * row] = revision
+      setF64(cols, 2 * row, revision)
       setAt(row, when)
     },
   }

@@ -13,6 +13,7 @@ import { type BenchResults, runBench } from '../bench/run.js'
 import { decodeCommand } from '../src/commands/codecs.js'
 import { IsoInstant, instantMs, toInstant } from '../src/domain/codec.js'
 import { decodeRecordedEvent } from '../src/domain/envelope.js'
+import { pathsOf } from './support/json-paths.js'
 
 describe('npm run bench, at smoke size', () => {
   it('measures every figure, prints the table and writes results.json', async () => {
@@ -241,14 +242,6 @@ const mutate = (u: unknown, path: readonly string[], change: 'replace' | 'remove
   else at[`${last}Extra`] = v
   return copy
 }
-
-const pathsOf = (u: unknown, prefix: readonly string[] = []): string[][] =>
-  typeof u !== 'object' || u === null
-    ? [[...prefix]]
-    : [
-        ...(prefix.length > 0 ? [[...prefix]] : []),
-        ...Object.entries(u).flatMap(([k, v]) => pathsOf(v, [...prefix, k])),
-      ]
 
 describe('the strict codecs fast path', () => {
   it('decodes recorded events exactly as the slow path does, valid or not', () => {

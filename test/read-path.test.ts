@@ -29,6 +29,7 @@ import {
   readHistoryFile,
 } from '../src/store/ndjson.js'
 import { type EventStore, StoreFailure, unavailable } from '../src/store/port.js'
+import { pathsOf } from './support/json-paths.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'soutien-read-path-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
@@ -423,13 +424,6 @@ const mutate = (u: unknown, path: readonly string[], change: string, v: unknown)
   }
   return copy
 }
-const pathsOf = (u: unknown, prefix: readonly string[] = []): string[][] =>
-  typeof u !== 'object' || u === null
-    ? [[...prefix]]
-    : [
-        ...(prefix.length > 0 ? [[...prefix]] : []),
-        ...Object.entries(u).flatMap(([k, v]) => pathsOf(v, [...prefix, k])),
-      ]
 
 describe('decodeParsedEvent: a parsed line given up, returned itself when it already is the event', () => {
   it('returns the parsed line itself for lines written by toWire, and the same value as the slow path', () => {

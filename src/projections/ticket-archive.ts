@@ -443,7 +443,12 @@ export const takeArchived = (a: TicketArchive, key: string): ArchivedTicket | un
   removeId(a.ids, key)
   setU8(a.cols.flags, row, getU8(a.cols.flags, row) | FLAG_GONE)
   a.count--
-  return decodeRow(a, key, row)
+  // A copy, not decodeRow's own objects: a brought-back ticket lives on in the
+  // fold, and V8 would then judge decodeRow's allocation sites long-lived and
+  // allocate every object the report's visit decodes straight in the old
+  // generation (measured: +50 MB of peak RSS at the end of a 5M-event replay).
+  // Bringing a ticket back is rare; the visit decodes every archived ticket.
+  return structuredClone(decodeRow(a, key, row))
 }
 
 /** Every archived ticket, decoded one at a time (nothing retained between calls). */

@@ -1,5 +1,4 @@
 import fc from 'fast-check'
-import { isLeft } from 'fp-ts/lib/Either.js'
 import { describe, expect, it } from 'vitest'
 import type { IsoInstant } from '../src/domain/codec.js'
 import { instantMs, toInstant } from '../src/domain/codec.js'
@@ -9,8 +8,9 @@ import type { KnowledgeEvent, OrganizationEvent } from '../src/domain/events.js'
 import { checkKnowledgeHistory, knowledgeDecider } from '../src/domain/knowledge.js'
 import { organizationAsOf } from '../src/domain/organization.js'
 import { type Actor, SYSTEM } from '../src/domain/vocabulary.js'
+import { acceptedHistoriesFoldAndCheck } from './support/decider-properties.js'
 import { given } from './support/given.js'
-import { AGENT, actorOf, contextAt, NOW, orgFacts, orgView, USER, WS } from './support/org-events.js'
+import { AGENT, actorOf, contextAt, NOW, orgFacts, USER, WS } from './support/org-events.js'
 
 const ARTICLE = 'kb-vpn-001'
 const assistance = actorOf(AGENT.assistLyon)
@@ -214,44 +214,14 @@ const arbCommand: fc.Arbitrary<KnowledgeCommand> = fc.oneof(
     weight: 3,
   },
 )
-const arbStep = fc.record({
-  command: arbCommand,
-  actor: fc.constantFrom(...ACTORS),
-  minutes: fc.oneof(
-    { arbitrary: fc.nat(600), weight: 9 },
-    { arbitrary: fc.integer({ min: -60, max: -1 }), weight: 1 },
-  ),
-})
-
 describe('properties of the knowledge decider', () => {
-  const organization = orgView()
   it('folding the same accepted history twice gives equal states, and the re-check accepts it', () => {
-    const accepted: Record<string, number> = {}
-    fc.assert(
-      fc.property(fc.array(arbStep, { minLength: 5, maxLength: 40 }), (steps) => {
-        let s = knowledgeDecider.initialState
-        let t = instantMs(NOW)
-        const facts: Fact<KnowledgeEvent>[] = []
-        for (const { command, actor, minutes: m } of steps) {
-          t += m * 60_000
-          const now = toInstant(t)
-          const r = knowledgeDecider.decide(command, s, contextAt(actor, now, organization))
-          if (isLeft(r)) continue
-          for (const e of r.right) {
-            const f = { ...e, at: now, actor: e.actor ?? actor } as Fact<KnowledgeEvent>
-            facts.push(f)
-            accepted[f.type] = (accepted[f.type] ?? 0) + 1
-            s = knowledgeDecider.evolve(s, f)
-          }
-        }
-        const once = facts.reduce(knowledgeDecider.evolve, knowledgeDecider.initialState)
-        const twice = facts.reduce(knowledgeDecider.evolve, knowledgeDecider.initialState)
-        expect(twice).toEqual(once)
-        expect(once).toEqual(s)
-        expect(checkKnowledgeHistory(facts, () => organization)).toEqual([])
-      }),
-      { numRuns: 200 },
-    )
+    const accepted = acceptedHistoriesFoldAndCheck({
+      decider: knowledgeDecider,
+      check: checkKnowledgeHistory,
+      command: arbCommand,
+      actors: ACTORS,
+    })
     expect(accepted.KnowledgeArticlePublished).toBeGreaterThan(10)
     expect(accepted.KnowledgeArticleRevised).toBeGreaterThan(10)
   })

@@ -1,5 +1,4 @@
 import fc from 'fast-check'
-import { isLeft } from 'fp-ts/lib/Either.js'
 import { describe, expect, it } from 'vitest'
 import type { IsoInstant } from '../src/domain/codec.js'
 import { instantMs, toInstant } from '../src/domain/codec.js'
@@ -9,6 +8,7 @@ import type { MajorIncidentEvent, OrganizationEvent } from '../src/domain/events
 import { checkMajorIncidentHistory, majorIncidentDecider } from '../src/domain/major-incident.js'
 import { organizationAsOf } from '../src/domain/organization.js'
 import { type Actor, SYSTEM } from '../src/domain/vocabulary.js'
+import { acceptedHistoriesFoldAndCheck } from './support/decider-properties.js'
 import { given } from './support/given.js'
 import { AGENT, actorOf, contextAt, NOW, orgFacts, orgView, SITE, USER } from './support/org-events.js'
 
@@ -384,44 +384,14 @@ const arbCommand: fc.Arbitrary<MajorIncidentCommand> = fc.oneof(
     summary: text,
   }),
 )
-const arbStep = fc.record({
-  command: arbCommand,
-  actor: fc.constantFrom(...ACTORS),
-  minutes: fc.oneof(
-    { arbitrary: fc.nat(600), weight: 9 },
-    { arbitrary: fc.integer({ min: -60, max: -1 }), weight: 1 },
-  ),
-})
-
 describe('properties of the major-incident decider', () => {
-  const organization = orgView()
   it('folding the same accepted history twice gives equal states, and the re-check accepts it', () => {
-    const accepted: Record<string, number> = {}
-    fc.assert(
-      fc.property(fc.array(arbStep, { minLength: 5, maxLength: 40 }), (steps) => {
-        let s = majorIncidentDecider.initialState
-        let t = instantMs(NOW)
-        const facts: Fact<MajorIncidentEvent>[] = []
-        for (const { command, actor, minutes: m } of steps) {
-          t += m * 60_000
-          const now = toInstant(t)
-          const r = majorIncidentDecider.decide(command, s, contextAt(actor, now, organization))
-          if (isLeft(r)) continue
-          for (const e of r.right) {
-            const f = { ...e, at: now, actor: e.actor ?? actor } as Fact<MajorIncidentEvent>
-            facts.push(f)
-            accepted[f.type] = (accepted[f.type] ?? 0) + 1
-            s = majorIncidentDecider.evolve(s, f)
-          }
-        }
-        const once = facts.reduce(majorIncidentDecider.evolve, majorIncidentDecider.initialState)
-        const twice = facts.reduce(majorIncidentDecider.evolve, majorIncidentDecider.initialState)
-        expect(twice).toEqual(once)
-        expect(once).toEqual(s)
-        expect(checkMajorIncidentHistory(facts, () => organization)).toEqual([])
-      }),
-      { numRuns: 200 },
-    )
+    const accepted = acceptedHistoriesFoldAndCheck({
+      decider: majorIncidentDecider,
+      check: checkMajorIncidentHistory,
+      command: arbCommand,
+      actors: ACTORS,
+    })
     for (const type of [
       'MajorIncidentDeclared',
       'SupportStaffAlerted',

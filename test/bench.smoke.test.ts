@@ -13,7 +13,7 @@ import { type BenchResults, runBench } from '../bench/run.js'
 import { decodeCommand } from '../src/commands/codecs.js'
 import { IsoInstant, instantMs, toInstant } from '../src/domain/codec.js'
 import { decodeRecordedEvent } from '../src/domain/envelope.js'
-import { pathsOf } from './support/json-paths.js'
+import { mutate, pathsOf } from './support/json-paths.js'
 
 describe('npm run bench, at smoke size', () => {
   it('measures every figure, prints the table and writes results.json', async () => {
@@ -226,22 +226,6 @@ const EVENTS = [
     { version: 2 },
   ),
 ]
-
-/** A value changed at one path: replaced by any JSON, removed, or given an extra key. */
-const mutate = (u: unknown, path: readonly string[], change: 'replace' | 'remove' | 'add', v: unknown) => {
-  const copy = structuredClone(u) as Record<string, unknown>
-  let at: Record<string, unknown> = copy
-  for (const k of path.slice(0, -1)) {
-    const next = at[k]
-    if (typeof next !== 'object' || next === null) return copy
-    at = next as Record<string, unknown>
-  }
-  const last = path[path.length - 1]!
-  if (change === 'replace') at[last] = v
-  else if (change === 'remove') delete at[last]
-  else at[`${last}Extra`] = v
-  return copy
-}
 
 describe('the strict codecs fast path', () => {
   it('decodes recorded events exactly as the slow path does, valid or not', () => {

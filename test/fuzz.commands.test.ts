@@ -24,6 +24,7 @@ import { type Actor, ROLES, SYSTEM } from '../src/domain/vocabulary.js'
 import { createMemoryStore } from '../src/store/memory.js'
 import type { EventStore } from '../src/store/port.js'
 import { seedOrganization, tickingClock } from './support/concurrent-writer.js'
+import { pathsWithRootOf, valueAt } from './support/json-paths.js'
 import { AGENT, actorOf, DESK, NOW, orgFacts, SITE, USER, WS } from './support/org-events.js'
 
 const STRESS = process.env.SOUTIEN_STRESS === '1'
@@ -198,14 +199,6 @@ const clone = <T>(v: T): T => structuredClone(v)
 const isPlainObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v)
 
-/** Every path into a value (`[]` is the value itself). */
-const pathsOf = (v: unknown, prefix: readonly string[] = []): (readonly string[])[] => {
-  if (Array.isArray(v)) return [prefix, ...v.flatMap((x, i) => pathsOf(x, [...prefix, String(i)]))]
-  if (isPlainObject(v)) return [prefix, ...Object.entries(v).flatMap(([k, x]) => pathsOf(x, [...prefix, k]))]
-  return [prefix]
-}
-const at = (v: unknown, path: readonly string[]): unknown =>
-  path.reduce<unknown>((x, k) => (x as Record<string, unknown>)[k], v)
 /** Define (not assign) an own property: `__proto__` becomes a key, as JSON.parse makes it. */
 const define = (target: object, key: string, value: unknown) =>
   Object.defineProperty(target, key, { value, enumerable: true, configurable: true, writable: true })
@@ -216,13 +209,13 @@ const replaced = fc
   .chain((c) =>
     fc.record({
       command: fc.constant(c),
-      path: fc.constantFrom(...pathsOf(c).filter((p) => p.length > 0)),
+      path: fc.constantFrom(...pathsWithRootOf(c).filter((p) => p.length > 0)),
       value: hostileValue,
     }),
   )
   .map(({ command, path, value }) => {
     const input = clone(command) as unknown as Record<string, unknown>
-    define(at(input, path.slice(0, -1)) as object, path.at(-1) as string, value)
+    define(valueAt(input, path.slice(0, -1)) as object, path.at(-1) as string, value)
     return { input, path: path.join('.') }
   })
 
@@ -232,15 +225,15 @@ const extended = fc
   .chain((c) =>
     fc.record({
       command: fc.constant(c),
-      container: fc.constantFrom(...pathsOf(c).filter((p) => isPlainObject(at(c, p)))),
+      container: fc.constantFrom(...pathsWithRootOf(c).filter((p) => isPlainObject(valueAt(c, p)))),
       key: hostileKey,
       value: hostileValue,
     }),
   )
-  .filter(({ command, container, key }) => !Object.hasOwn(at(command, container) as object, key))
+  .filter(({ command, container, key }) => !Object.hasOwn(valueAt(command, container) as object, key))
   .map(({ command, container, key, value }) => {
     const input = clone(command) as unknown as Record<string, unknown>
-    define(at(input, container) as object, key, value)
+    define(valueAt(input, container) as object, key, value)
     return { input, container: container.join('.'), key }
   })
 

@@ -20,6 +20,7 @@ import type { Actor } from '../src/domain/vocabulary.js'
 import { createMemoryStore } from '../src/store/memory.js'
 import { type HistoryLine, historyLine, importHistory, readHistoryFile } from '../src/store/ndjson.js'
 import { seedOrganization, tickingClock } from './support/concurrent-writer.js'
+import { pathsWithRootOf, valueAt } from './support/json-paths.js'
 import { AGENT, actorOf, NOW, SITE, USER, WS } from './support/org-events.js'
 
 const STRESS = process.env.SOUTIEN_STRESS === '1'
@@ -118,16 +119,6 @@ const hostileValue: fc.Arbitrary<unknown> = fc.oneof(
   fc.constantFrom(deepArrayText(DEPTH), deepObjectText(DEPTH), PROTO_TEXT).map((text) => JSON.parse(text)),
 )
 
-/** Every path into a value (`[]` is the value itself). */
-const pathsOf = (v: unknown, prefix: readonly string[] = []): (readonly string[])[] => {
-  if (Array.isArray(v)) return [prefix, ...v.flatMap((x, i) => pathsOf(x, [...prefix, String(i)]))]
-  if (typeof v === 'object' && v !== null)
-    return [prefix, ...Object.entries(v).flatMap(([k, x]) => pathsOf(x, [...prefix, k]))]
-  return [prefix]
-}
-const at = (v: unknown, path: readonly string[]): unknown =>
-  path.reduce<unknown>((x, k) => (x as Record<string, unknown>)[k], v)
-
 const PRISTINE = Object.getOwnPropertyNames(Object.prototype).map(
   (n) => [n, Object.getOwnPropertyDescriptor(Object.prototype, n)?.value] as const,
 )
@@ -162,13 +153,13 @@ describe('decodeRecordedEvent on hostile input', () => {
       .chain((event) =>
         fc.record({
           event: fc.constant(event),
-          path: fc.constantFrom(...pathsOf(event).filter((p) => p.length > 0)),
+          path: fc.constantFrom(...pathsWithRootOf(event).filter((p) => p.length > 0)),
           value: hostileValue,
         }),
       )
       .map(({ event, path, value }) => {
         const copy = structuredClone(event)
-        Object.defineProperty(at(copy, path.slice(0, -1)) as object, path.at(-1) as string, {
+        Object.defineProperty(valueAt(copy, path.slice(0, -1)) as object, path.at(-1) as string, {
           value,
           enumerable: true,
           configurable: true,

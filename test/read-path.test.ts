@@ -29,7 +29,7 @@ import {
   readHistoryFile,
 } from '../src/store/ndjson.js'
 import { type EventStore, StoreFailure, unavailable } from '../src/store/port.js'
-import { pathsOf } from './support/json-paths.js'
+import { mutate, pathsOf } from './support/json-paths.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'soutien-read-path-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
@@ -402,28 +402,6 @@ describe('decodeRecordedEvent: the envelope fast path', () => {
     }
   })
 })
-
-/** A value changed at one path: replaced by any JSON, removed, or given an extra key. */
-const mutate = (u: unknown, path: readonly string[], change: string, v: unknown): unknown => {
-  const copy = structuredClone(u) as Record<string, unknown>
-  let at: Record<string, unknown> = copy
-  for (const k of path.slice(0, -1)) {
-    const next = at[k]
-    if (typeof next !== 'object' || next === null) return copy
-    at = next as Record<string, unknown>
-  }
-  const last = path[path.length - 1]!
-  if (change === 'replace') at[last] = v
-  else if (change === 'remove') delete at[last]
-  else if (change === 'add') at[`${last}Extra`] = v
-  else {
-    // Moved to the end: the same keys in another order.
-    const moved = at[last]
-    delete at[last]
-    at[last] = moved
-  }
-  return copy
-}
 
 describe('decodeParsedEvent: a parsed line given up, returned itself when it already is the event', () => {
   it('returns the parsed line itself for lines written by toWire, and the same value as the slow path', () => {

@@ -6,7 +6,7 @@
  */
 import * as E from 'fp-ts/lib/Either.js'
 import * as TE from 'fp-ts/lib/TaskEither.js'
-import type { RecordedEvent } from '../../domain/envelope.js'
+import { type RecordedEvent, recordedAs } from '../../domain/envelope.js'
 import { checkExpected } from '../../store/memory.js'
 import { type EventStore, invalidEvent, StoreFailure, unavailable } from '../../store/port.js'
 import { matchesPrefixes } from '../../store/subscription.js'
@@ -47,19 +47,7 @@ export const createSimulationStore = (sink: (e: RecordedEvent) => void): Simulat
         return E.left(invalidEvent('the same event id appears twice in one append'))
       const arr = streams.get(stream) ?? []
       for (const e of events) {
-        // Key by key: a spread followed by new keys is slow on Node 20 (see src/commands/engine.ts).
-        const rec = {
-          id: e.id,
-          stream,
-          revision: arr.length,
-          position: next++,
-          type: e.type,
-          version: e.version,
-          at: e.at,
-          actor: e.actor,
-          data: e.data,
-          meta: e.meta,
-        } as RecordedEvent
+        const rec = recordedAs(e, stream, arr.length, next++)
         arr.push(rec)
         log.push(rec)
         sink(rec)

@@ -13,7 +13,7 @@ import { type BenchResults, runBench } from '../bench/run.js'
 import { decodeCommand } from '../src/commands/codecs.js'
 import { IsoInstant, instantMs, toInstant } from '../src/domain/codec.js'
 import { decodeRecordedEvent } from '../src/domain/envelope.js'
-import { mutate, pathsOf } from './support/json-paths.js'
+import { mutate, pathsOf, slowed } from './support/json-paths.js'
 
 describe('npm run bench, at smoke size', () => {
   it('measures every figure, prints the table and writes results.json', async () => {
@@ -152,19 +152,6 @@ describe('the instant fast paths', () => {
     )
   })
 })
-
-/**
- * The same value, with an inherited enumerable key at every level: invisible
- * to the slow path (own keys only), it makes the fast path of every `strict`
- * codec give up. Decoding both must give the same answer, key order included.
- */
-const slowed = (u: unknown): unknown => {
-  if (Array.isArray(u)) return u.map(slowed)
-  if (typeof u !== 'object' || u === null) return u
-  const o = Object.create({ inheritedKey: true }) as Record<string, unknown>
-  for (const [k, v] of Object.entries(u)) o[k] = slowed(v)
-  return o
-}
 
 const sameDecoding = <E, A>(decode: (u: unknown) => { _tag: string; left?: E; right?: A }, u: unknown) => {
   const fast = decode(u)

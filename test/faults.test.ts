@@ -18,7 +18,7 @@ import type { Actor } from '../src/domain/vocabulary.js'
 import { faultyStore } from '../src/store/faulty.js'
 import { createMemoryStore } from '../src/store/memory.js'
 import { canImportAtomically, type EventStore, StoreFailure } from '../src/store/port.js'
-import { seedOrganization } from './support/concurrent-writer.js'
+import { essenceOf, seedOrganization } from './support/concurrent-writer.js'
 import { AGENT, actorOf, NOW, SITE, USER, WS } from './support/org-events.js'
 import { runStoreConformance, ticketEvents } from './support/store-conformance.js'
 
@@ -245,17 +245,6 @@ const reference = await (async () => {
   return { results, stored: await readEverything(inner) }
 })()
 
-/** What an event is, whatever its id and position. */
-const essence = (e: RecordedEvent) => ({
-  stream: e.stream,
-  revision: e.revision,
-  type: e.type,
-  at: e.at,
-  actor: e.actor,
-  data: e.data,
-  commandId: e.meta.commandId,
-})
-
 const ok = async (handler: CommandHandler, step: number) => {
   const [command, actor] = SCRIPT[step] as readonly [Command, Actor]
   const r = await handler.handle({ command, actor, commandId: `cmd-${step}` })()
@@ -369,10 +358,10 @@ describe('command handler on a failing store', () => {
               else expect(r.left).toMatchObject({ _tag: 'StoreUnavailable', message: /injected fault/ })
             }
             // The answer is the events as stored, whether this attempt or a lost one stored them.
-            expect(result.events.map(essence)).toEqual(reference.results[step]?.events.map(essence))
+            expect(result.events.map(essenceOf)).toEqual(reference.results[step]?.events.map(essenceOf))
           }
           // Exactly the reference history: nothing twice, nothing half, nothing lost.
-          expect((await readEverything(inner)).map(essence)).toEqual(reference.stored.map(essence))
+          expect((await readEverything(inner)).map(essenceOf)).toEqual(reference.stored.map(essenceOf))
           for (const f of store.injected()) injected.set(f.kind, (injected.get(f.kind) ?? 0) + 1)
         },
       ),

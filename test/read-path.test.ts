@@ -29,7 +29,7 @@ import {
   readHistoryFile,
 } from '../src/store/ndjson.js'
 import { type EventStore, StoreFailure, unavailable } from '../src/store/port.js'
-import { mutate, pathsOf } from './support/json-paths.js'
+import { mutate, pathsOf, slowed } from './support/json-paths.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'soutien-read-path-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
@@ -351,15 +351,6 @@ describe('createSequenceCheck over many streams', () => {
 })
 
 // ---- decoding ------------------------------------------------------------------------------
-
-/** The same JSON with an inherited enumerable key at every level: every fast path gives up on it. */
-const slowed = (u: unknown): unknown => {
-  if (Array.isArray(u)) return u.map(slowed)
-  if (typeof u !== 'object' || u === null) return u
-  const o = Object.create({ inheritedKey: true }) as Record<string, unknown>
-  for (const [k, v] of Object.entries(u)) o[k] = slowed(v)
-  return o
-}
 
 describe('decodeRecordedEvent: the envelope fast path', () => {
   it('decodes every event of a simulated history as the slow path does, key order included', () => {

@@ -319,7 +319,8 @@ export interface Verdict {
   readonly conflicts: number
 }
 
-const view = (e: RecordedEvent) => ({
+/** What an event is, whatever its id and position. */
+export const essenceOf = (e: RecordedEvent) => ({
   stream: e.stream,
   revision: e.revision,
   type: e.type,
@@ -421,8 +422,8 @@ export const judge = async (
       problems.push(`replaying ${id} (${request.command.type}) alone was refused: ${JSON.stringify(r.left)}`)
       continue
     }
-    const got = JSON.stringify(r.right.events.map(view))
-    const want = JSON.stringify(group.map(view))
+    const got = JSON.stringify(r.right.events.map(essenceOf))
+    const want = JSON.stringify(group.map(essenceOf))
     if (got !== want) problems.push(`replaying ${id} recorded ${got}, concurrently ${want}`)
   }
   const replayed: RecordedEvent[] = []

@@ -1,4 +1,4 @@
-/** Paths into JSON values, for mutation tests of decoders and fuzzers. */
+/** JSON helpers for the decoder and fuzz tests: paths into values, mutations, and values no fast path accepts. */
 
 /** Every path into a JSON value (each object key, each array index); the root itself only when it is not an object. */
 export const pathsOf = (u: unknown, prefix: readonly string[] = []): string[][] =>
@@ -45,4 +45,17 @@ export const mutate = (
     at[last] = moved
   }
   return copy
+}
+
+/**
+ * The same value, with an inherited enumerable key at every level: invisible
+ * to the slow path of the `strict` codecs (own keys only), it makes every fast
+ * path give up. Decoding both must give the same answer, key order included.
+ */
+export const slowed = (u: unknown): unknown => {
+  if (Array.isArray(u)) return u.map(slowed)
+  if (typeof u !== 'object' || u === null) return u
+  const o = Object.create({ inheritedKey: true }) as Record<string, unknown>
+  for (const [k, v] of Object.entries(u)) o[k] = slowed(v)
+  return o
 }

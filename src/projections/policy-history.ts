@@ -10,7 +10,7 @@
  */
 import { type Either, isLeft, left, right } from 'fp-ts/lib/Either.js'
 import { type Calendar, makeCalendar } from '../domain/calendar.js'
-import { durationMinutes, memoizedInstantMs, toInstant } from '../domain/codec.js'
+import { durationMinutes, instantMs, toInstant } from '../domain/codec.js'
 import type { SupportPolicy, WeeklyHours } from '../domain/events.js'
 import type { Priority, SupportDomain } from '../domain/vocabulary.js'
 
@@ -41,41 +41,13 @@ export const setOwn = <V>(d: Dict<V>, key: string, value: V): void => {
 
 // ---- instants ---------------------------------------------------------------
 
-const at2 = (s: string, i: number): number => (s.charCodeAt(i) - 48) * 10 + s.charCodeAt(i + 1) - 48
-
 /**
- * Epoch ms of an `IsoInstant` (`YYYY-MM-DDTHH:MM:SS.mmmZ`, as the event codecs
- * guarantee), about twice as fast as `Date.parse` on the replay path; any
- * other shape goes through `Date.parse`.
+ * Epoch ms of an `IsoInstant`: the codec's own parser (`instantMs`, which
+ * answers at once for the event's `at` the decoder has just checked, and falls
+ * back to `Date.parse` for any other shape). One parser, so that every module
+ * reads an instant alike.
  */
-export const parseInstant = (s: string): number => {
-  // The event's `at` the decoder has just parsed, most of the time on a replay.
-  const memo = memoizedInstantMs(s)
-  if (!Number.isNaN(memo)) return memo
-  if (
-    s.length !== 24 ||
-    s.charCodeAt(4) !== 45 ||
-    s.charCodeAt(7) !== 45 ||
-    s.charCodeAt(10) !== 84 ||
-    s.charCodeAt(13) !== 58 ||
-    s.charCodeAt(16) !== 58 ||
-    s.charCodeAt(19) !== 46 ||
-    s.charCodeAt(23) !== 90
-  )
-    return Date.parse(s)
-  const year = at2(s, 0) * 100 + at2(s, 2)
-  // Date.UTC reads years 0–99 as 1900–1999.
-  if (year < 100) return Date.parse(s)
-  return Date.UTC(
-    year,
-    at2(s, 5) - 1,
-    at2(s, 8),
-    at2(s, 11),
-    at2(s, 14),
-    at2(s, 17),
-    at2(s, 20) * 10 + s.charCodeAt(22) - 48,
-  )
-}
+export const parseInstant = (s: string): number => instantMs(s)
 
 // ---- dated values ----------------------------------------------------------
 

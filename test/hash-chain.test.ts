@@ -12,6 +12,7 @@ import {
   eventHash,
   manifestText,
   sealEvents,
+  type WrittenEvent,
   writtenEventOf,
   writtenFormOf,
 } from '../src/domain/hash-chain.js'
@@ -170,6 +171,41 @@ describe('canonical JSON: the native fast path prints what the walk prints', () 
       Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`k${(i * 7) % 40}`, { b: i, a: [i] }])),
     ]
     for (const c of cases) expect(outcome(() => canonicalJson(c))).toBe(outcome(() => referenceCanonical(c)))
+  })
+
+  it('sealing writes the envelope around the canonical actor, data and meta: the hash eventHash gives (property)', () => {
+    const scalar = fc.oneof(fc.string(), fc.double(), fc.constant(undefined), fc.constant(null))
+    fc.assert(
+      fc.property(
+        fc.record({
+          id: scalar,
+          type: scalar,
+          version: fc.oneof(fc.integer(), fc.double(), fc.constant(-0)),
+          at: scalar,
+          actor: value,
+          data: value,
+          meta: fc.oneof(fc.constant(undefined), fc.dictionary(key, value, { maxKeys: 3 })),
+        }),
+        fc.oneof(fc.constant(undefined), fc.string()),
+        fc.oneof(fc.nat(), fc.double()),
+        (e, prevHash, revision) => {
+          const previous = prevHash === undefined ? undefined : { meta: { hash: prevHash } }
+          const sealed = outcome(() => {
+            const [s] = sealEvents('ticket-T-1', previous, revision, [e as unknown as EventToAppend])
+            return s?.meta.hash ?? 'none'
+          })
+          const expected = outcome(() => {
+            const meta: Record<string, unknown> = {}
+            for (const [k, v] of Object.entries(e.meta ?? {}))
+              if (k !== 'hash' && k !== 'prevHash') meta[k] = v
+            if (prevHash !== undefined) meta.prevHash = prevHash
+            return eventHash({ ...e, stream: 'ticket-T-1', revision, meta } as unknown as WrittenEvent)
+          })
+          expect(sealed).toBe(expected)
+        },
+      ),
+      { numRuns: 2000 },
+    )
   })
 
   it('on every event of a simulated history, and gives the hashes it carries', async () => {

@@ -31,6 +31,7 @@ import {
 import { createMemoryStore } from '../src/store/memory.js'
 import type { EventStore, ReadAllOptions } from '../src/store/port.js'
 import {
+  assigned,
   closed,
   escalated,
   history,
@@ -420,6 +421,21 @@ describe('createTimerRunner', () => {
     expect(ticketServiceLevels(runner.state())[0]?.escalation.status).toBe('late')
   })
 
+  it('a settled ticket that is reopened is judged again: its resolution clock runs once more', async () => {
+    const { store, clock, fake, runner } = await setup([
+      opened('2026-03-09T08:00:00.000Z', 'R'),
+      qualified('2026-03-09T08:00:00.000Z', 'R', 'office', 'P1'), // resolution target PT4H
+      informed('2026-03-09T08:30:00.000Z', 'R', 'answer'),
+      escalated('2026-03-09T08:40:00.000Z', 'R', 'office'),
+      resolved('2026-03-09T08:50:00.000Z', 'R'),
+    ])
+    expect((await runner.runOnce()).issued).toBe(0) // resolved and answered: nothing can fall due
+    await loadStore(store, history([reopened('2026-03-09T09:05:00.000Z', 'R')], (await headOf(store)) + 1))
+    clock.current = at('2026-03-09T17:00:00.000Z')
+    await runner.runOnce()
+    expect(fake.sent.map((r) => r.commandId)).toEqual(['timer:resolution-breach:R:1'])
+  })
+
   it('reports refusals and appends nothing for them', async () => {
     const store = await storeWith(history([...SAMPLE_ORG, ...officeTicket('T')]))
     const refuse =
@@ -456,6 +472,8 @@ describe('createTimerRunner judges only what can have changed', () => {
       as: fc.constantFrom('answer', 'progress', 'restoration'),
     }),
     fc.record({ kind: fc.constant('escalated' as const) }),
+    // Changes no clock (the runner does not judge the ticket again for it).
+    fc.record({ kind: fc.constant('assigned' as const) }),
     fc.record({
       kind: fc.constant('involved' as const),
       reason: fc.constantFrom('response-breach', 'difficulty'),
@@ -507,17 +525,19 @@ describe('createTimerRunner judges only what can have changed', () => {
             ? informed(when, id, step.as)
             : step.kind === 'escalated'
               ? escalated(when, id, 'office')
-              : step.kind === 'involved'
-                ? involved(when, id, step.reason)
-                : step.kind === 'suspended'
-                  ? suspended(when, id)
-                  : step.kind === 'resumed'
-                    ? resumed(when, id)
-                    : step.kind === 'resolved'
-                      ? resolved(when, id)
-                      : step.kind === 'reopened'
-                        ? reopened(when, id)
-                        : closed(when, id)
+              : step.kind === 'assigned'
+                ? assigned(when, id)
+                : step.kind === 'involved'
+                  ? involved(when, id, step.reason)
+                  : step.kind === 'suspended'
+                    ? suspended(when, id)
+                    : step.kind === 'resumed'
+                      ? resumed(when, id)
+                      : step.kind === 'resolved'
+                        ? resolved(when, id)
+                        : step.kind === 'reopened'
+                          ? reopened(when, id)
+                          : closed(when, id)
       out.push({ at, step: s })
     }
     return out

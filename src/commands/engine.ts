@@ -184,9 +184,14 @@ const reject = (command: CommandType, stream: string, error: DomainError): Rejec
   error,
 })
 
-/** Later of two instants: a clock a little behind the stream must not make time go backwards. */
-const notBefore = (now: IsoInstant, floor: IsoInstant | undefined): IsoInstant =>
-  floor !== undefined && instantMs(floor) > instantMs(now) ? floor : now
+/**
+ * Later of two instants: a clock a little behind the stream must not make
+ * time go backwards. `nowMs` is `instantMs(now)`, which the handler
+ * remembers: a clock (a simulation's, a busy host's) often tells the same
+ * instant to many commands in a row.
+ */
+const notBefore = (now: IsoInstant, nowMs: number, floor: IsoInstant | undefined): IsoInstant =>
+  floor !== undefined && floor !== now && instantMs(floor) > nowMs ? floor : now
 
 interface StreamSnapshot {
   readonly state: unknown
@@ -206,6 +211,16 @@ export const createHandler = (routing: Routing, deps: HandlerDeps): CommandHandl
   if (!Number.isInteger(cacheLimit) || cacheLimit < 0)
     throw new Error(`cachedStreams must be a non-negative integer, got ${cacheLimit}`)
   const orgDecider = routing.deciders.organization
+
+  let lastNow = ''
+  let lastNowMs = Number.NaN
+  const msOfNow = (now: IsoInstant): number => {
+    if (now !== lastNow) {
+      lastNow = now
+      lastNowMs = instantMs(now)
+    }
+    return lastNowMs
+  }
 
   // ---- organisation cache: folded once, then caught up incrementally, so a
   // command costs its own stream, not the size of the organisation's history.
@@ -322,11 +337,11 @@ export const createHandler = (routing: Routing, deps: HandlerDeps): CommandHandl
     decided: readonly Decided[],
     events: readonly DomainEvent[],
   ): EventToAppend[] => {
-    const meta: EventMeta = {
-      ...(req.commandId !== undefined ? { commandId: req.commandId } : {}),
-      ...(req.correlationId !== undefined ? { correlationId: req.correlationId } : {}),
-      ...(req.causationId !== undefined ? { causationId: req.causationId } : {}),
-    }
+    // Key by key rather than by spreading conditional literals (three objects per command).
+    const meta: { -readonly [K in keyof EventMeta]: EventMeta[K] } = {}
+    if (req.commandId !== undefined) meta.commandId = req.commandId
+    if (req.correlationId !== undefined) meta.correlationId = req.correlationId
+    if (req.causationId !== undefined) meta.causationId = req.causationId
     return events.map(
       (e, i) =>
         ({
@@ -409,7 +424,11 @@ export const createHandler = (routing: Routing, deps: HandlerDeps): CommandHandl
             return E.right({ stream, events: replay.right, idempotentReplay: true })
         }
 
-        const now = req.at ?? notBefore(clock.now(), snapshot.last?.at)
+        let now = req.at
+        if (now === undefined) {
+          const clockNow = clock.now()
+          now = notBefore(clockNow, msOfNow(clockNow), snapshot.last?.at)
+        }
         const ctx: Context = { now, actor, organization: view.right, newId }
         const decision = decider.decide(command, snapshot.state, ctx)
         if (E.isLeft(decision)) return E.left(reject(command.type, stream, decision.left))
@@ -438,7 +457,12 @@ export const createHandler = (routing: Routing, deps: HandlerDeps): CommandHandl
           if (appended.left._tag === 'ConcurrencyConflict' && attempt < maxRetries) continue
           return appended
         }
-        const events = await recordedOf(stream, toAppend, firstRevision, appended.right.position)
+        const lastPosition = appended.right.position
+        // One event (most commands) is recorded where the store says: nothing to read back.
+        const events =
+          toAppend.length === 1
+            ? [recordedAs(toAppend[0]!, stream, firstRevision, lastPosition)]
+            : await recordedOf(stream, toAppend, firstRevision, lastPosition)
         if (stream === ORGANIZATION_STREAM) applyOrganization(events)
         else {
           const next = foldOnto(decider, snapshot, events)

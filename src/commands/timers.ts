@@ -281,6 +281,34 @@ export interface TimerRunner<E, R> {
  */
 const WAKE_MARGIN = MINUTE
 
+/**
+ * Ticket events after which nothing can fall due sooner than before them, at
+ * any instant: they change no clock (an assignment, advice, a satisfaction
+ * answer, a link to a major incident, news of progress) or only stop or hold
+ * one from their own instant on (the response clock's stop, an escalation, an
+ * involvement of management, a suspension, a resolution). A ticket's wake-up,
+ * a lower bound on its next due instant, stays one after such an event, and
+ * its judgement when it wakes reads every fact: so the runner does not judge
+ * the ticket again for them. An opening, a qualification (a new domain or
+ * priority: new deadlines), a resumption, a reopening (the resolution clock
+ * runs again), a closing (cheap: the ticket is then settled) and any other
+ * event make it judged at the next run.
+ */
+const CANNOT_BRING_FORWARD: ReadonlySet<string> = new Set([
+  'TicketAssigned',
+  'UserInformed',
+  'TicketEscalated',
+  'ExpertAdviceGiven',
+  'HierarchyInvolved',
+  'TicketSuspended',
+  'TicketResolved',
+  'SatisfactionRecorded',
+  'TicketLinkedToMajorIncident',
+])
+
+const isIterable = <T>(x: AsyncIterable<T>): x is AsyncIterable<T> & Iterable<T> =>
+  typeof (x as Partial<Iterable<T>>)[Symbol.iterator] === 'function'
+
 export const createTimerRunner = <E, R>(deps: TimerRunnerDeps<E, R>): TimerRunner<E, R> => {
   let state = initialServiceLevelState()
   let position: number | undefined
@@ -288,10 +316,11 @@ export const createTimerRunner = <E, R>(deps: TimerRunnerDeps<E, R>): TimerRunne
   /*
    * Which tickets a run judges. `dueCommands` judges every ticket; the runner
    * gives the same commands judging only those whose judgement can have
-   * changed since it last judged them: tickets with a new event (`fresh`), and
-   * tickets whose next possible deadline or breach has come (`waiting`, by
-   * stream key, and `wakeUps`, by instant). A ticket found settled, or with
-   * nothing that can ever fall due, is in neither until its next event. So a
+   * changed since it last judged them: tickets with a new event that can bring
+   * something due sooner (`fresh`; see `CANNOT_BRING_FORWARD`), and tickets
+   * whose next possible deadline or breach has come (`waiting`, by stream
+   * key, and `wakeUps`, by instant). A ticket found settled, or with nothing
+   * that can ever fall due, is in neither until such an event. So a
    * run costs the tickets that change or fall due, not every open ticket
    * every run. Everything is judged again after an organisation event (a new
    * policy or calendar) or when the clock goes backwards.
@@ -303,19 +332,25 @@ export const createTimerRunner = <E, R>(deps: TimerRunnerDeps<E, R>): TimerRunne
   let lastNow = Number.NEGATIVE_INFINITY
   let judgeAll = false
 
+  const fold = (e: RecordedEvent): void => {
+    state = applyServiceLevelEvent(state, e)
+    position = e.position
+    if (e.stream.startsWith('ticket-')) {
+      if (CANNOT_BRING_FORWARD.has(e.type)) return
+      const key = e.stream.slice(7)
+      fresh.add(key)
+      waiting.delete(key)
+    } else if (e.stream === ORGANIZATION_STREAM) judgeAll = true
+  }
+
   const catchUp = async (): Promise<void> => {
     const events: AsyncIterable<RecordedEvent> = deps.store.readAll(
       position === undefined ? {} : { after: position },
     )
-    for await (const e of events) {
-      state = applyServiceLevelEvent(state, e)
-      position = e.position
-      if (e.stream.startsWith('ticket-')) {
-        const key = e.stream.slice(7)
-        fresh.add(key)
-        waiting.delete(key)
-      } else if (e.stream === ORGANIZATION_STREAM) judgeAll = true
-    }
+    // A store holding its log in memory may hand it over synchronously (the
+    // simulation's does): no promise per event.
+    if (isIterable(events)) for (const e of events) fold(e)
+    else for await (const e of events) fold(e)
   }
 
   /** The tickets to judge at `nowMs`: fresh ones, and waiting ones whose wake-up has come. */

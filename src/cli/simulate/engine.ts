@@ -88,6 +88,11 @@ interface SimTicket {
 }
 
 type Step = () => Promise<void>
+/** A step on the agenda, with the ticket whose life it is part of (if any). */
+interface Scheduled {
+  readonly step: Step
+  readonly ticket: SimTicket | undefined
+}
 
 export const simulate = async (options: SimulationOptions): Promise<SimulationSummary> => {
   const random: Random = createRandom(options.seed)
@@ -117,16 +122,22 @@ export const simulate = async (options: SimulationOptions): Promise<SimulationSu
   const handler = createCommandHandler({ store, clock, newId })
   let eventCount = 0
   let lastAt = startMs
+  // The events of a command (and of a timer run) mostly share their instant: parse it once.
+  let lastSeenAt = ''
   const observe = (r: HandleResult) => {
     if (r.idempotentReplay) return
     for (const e of r.events) {
       eventCount++
-      const at = Date.parse(e.at)
-      if (at > lastAt) lastAt = at
+      if (e.at !== lastSeenAt) {
+        lastSeenAt = e.at
+        const at = Date.parse(e.at)
+        if (at > lastAt) lastAt = at
+      }
       options.onEvent?.(e)
       if (e.type === 'TicketEscalated') onEscalated(e.stream.slice(7), e.data.domain, Date.parse(e.at))
     }
   }
+  /** What the timers send through: the handler, then what the simulation learns from it. */
   const handle =
     (req: CommandRequest): TE.TaskEither<HandleError, HandleResult> =>
     async () => {
@@ -140,7 +151,8 @@ export const simulate = async (options: SimulationOptions): Promise<SimulationSu
   const send = async (command: Command, actor: Actor): Promise<boolean> => {
     commands++
     const req: CommandRequest = { command, actor }
-    const r = await handle(req)()
+    const r = await handler.handle(req)()
+    if (r._tag === 'Right') observe(r.right)
     if (isLeft(r)) {
       const err = r.left as { _tag: string; error?: { _tag: string; message: string }; message?: string }
       const tag = err._tag === 'Rejected' && err.error ? err.error._tag : err._tag
@@ -168,29 +180,35 @@ export const simulate = async (options: SimulationOptions): Promise<SimulationSu
     calendars.set(s.siteId, c.right)
   }
   const agentsBy = (pred: (a: AgentPlan) => boolean) => org.agents.filter(pred)
-  const actorOf = (agentId: string): Actor => ({
-    id: agentId,
-    role: (org.agents.find((a) => a.agentId === agentId)?.role ?? 'assistance') as AgentRole,
-  })
-  const roleByAgent = new Map(org.agents.map((a) => [a.agentId, a.role] as const))
-  const agent = (id: string): Actor => ({ id, role: roleByAgent.get(id) ?? actorOf(id).role })
+  /**
+   * The agents a step picks from, listed once per key (in the organisation's
+   * order, as a filter gives them, so the picks are the same): they were
+   * filtered out of every agent at each step.
+   */
+  const agentLists = new Map<string, readonly string[]>()
+  const agentIdsBy = (key: string, pred: (a: AgentPlan) => boolean): readonly string[] => {
+    let ids = agentLists.get(key)
+    if (ids === undefined) {
+      ids = agentsBy(pred).map((a) => a.agentId)
+      agentLists.set(key, ids)
+    }
+    return ids
+  }
+  // One actor value per agent, shared by its commands and events (actors are never changed).
+  const actors = new Map<string, Actor>(
+    org.agents.map((a) => [a.agentId, { id: a.agentId, role: a.role as AgentRole }] as const),
+  )
+  const agent = (id: string): Actor => actors.get(id) ?? { id, role: 'assistance' }
   const usersBySite = new Map<string, UserPlan[]>()
   for (const u of org.users) usersBySite.set(u.siteId, [...(usersBySite.get(u.siteId) ?? []), u])
 
   // ---- scheduling ------------------------------------------------------------
-  const heap = createHeap<Step>()
-  const at = (t: number, step: Step) => heap.push(t, step)
-  /** Schedule a step of one ticket; when its last step has run, its stream leaves memory. */
+  const heap = createHeap<Scheduled>()
+  const at = (t: number, step: Step) => heap.push(t, { step, ticket: undefined })
+  /** Schedule a step of one ticket; when its last step has run, its stream leaves memory (see the loop). */
   const atT = (ticket: SimTicket, t: number, step: Step) => {
     ticket.pending++
-    heap.push(t, async () => {
-      await step()
-      ticket.pending--
-      if (ticket.pending === 0) {
-        simStore?.forget(`ticket-${ticket.id}`)
-        ticketsById.delete(ticket.id)
-      }
-    })
+    heap.push(t, { step, ticket })
   }
   /** An agent's work: `minutes` of business time later on the site's calendar. */
   const work = (cal: Calendar, from: number, minutes: number) =>
@@ -198,6 +216,7 @@ export const simulate = async (options: SimulationOptions): Promise<SimulationSu
 
   // ---- knowledge base ----------------------------------------------------------
   const articles: { id: string; domain: SupportDomain }[] = []
+  const articlesByDomain = new Map<SupportDomain, string[]>()
   const publish = async (by: string, domain: SupportDomain) => {
     const articleId = `kb-${String(articles.length + 1).padStart(4, '0')}`
     const ok = await send(
@@ -211,7 +230,12 @@ export const simulate = async (options: SimulationOptions): Promise<SimulationSu
       },
       agent(by),
     )
-    if (ok) articles.push({ id: articleId, domain })
+    if (ok) {
+      articles.push({ id: articleId, domain })
+      const ids = articlesByDomain.get(domain)
+      if (ids === undefined) articlesByDomain.set(domain, [articleId])
+      else ids.push(articleId)
+    }
   }
   const technicianOf = (domain: SupportDomain): AgentRole =>
     domain === 'office'
@@ -228,13 +252,14 @@ export const simulate = async (options: SimulationOptions): Promise<SimulationSu
     if (t === undefined) return
     t.awaitingExpert = true
     t.escalatedDomain = domain
-    const experts = agentsBy((a) => a.role === 'expert' && (a.domains ?? []).includes(domain))
-    const expert = random.pick(experts)
+    const expert = random.pick(
+      agentIdsBy(`expert ${domain}`, (a) => a.role === 'expert' && (a.domains ?? []).includes(domain)),
+    )
     atT(t, work(t.calendar, Math.max(when, nowMs), random.exponential(150) + 15), async () => {
       if (
         await send(
           { type: 'GiveExpertAdvice', ticketId, advice: 'Known issue: apply the documented workaround.' },
-          agent(expert.agentId),
+          agent(expert),
         )
       )
         t.awaitingExpert = false
@@ -245,8 +270,8 @@ export const simulate = async (options: SimulationOptions): Promise<SimulationSu
   const resolveStep = (t: SimTicket, when: number): void =>
     atT(t, when, async () => {
       if (t.awaitingExpert) return resolveStep(t, work(t.calendar, nowMs, 60))
-      const kb = articles.filter((a) => a.domain === t.domain)
-      const cite = kb.length > 0 && random.chance(0.25) ? random.pick(kb).id : undefined
+      const kb = articlesByDomain.get(t.domain)
+      const cite = kb !== undefined && random.chance(0.25) ? random.pick(kb) : undefined
       const ok = await send(
         {
           type: 'ResolveTicket',
@@ -320,9 +345,10 @@ export const simulate = async (options: SimulationOptions): Promise<SimulationSu
       const site = SITES.find((s) => s.siteId === siteId) ?? SITES[0]!
       const user = random.pick(usersBySite.get(site.siteId) ?? org.users)
       const calendar = calendars.get(user.siteId)!
+      const desk = deskOf(user.siteId)
       const assistance = random.pick(
-        agentsBy((a) => a.role === 'assistance' && a.deskId === deskOf(user.siteId)),
-      ).agentId
+        agentIdsBy(`assistance ${desk}`, (a) => a.role === 'assistance' && a.deskId === desk),
+      )
       const id = `T-${String(n).padStart(6, '0')}`
       const channel = random.weighted<Channel>([
         ['phone', 50],
@@ -390,12 +416,13 @@ export const simulate = async (options: SimulationOptions): Promise<SimulationSu
         const role = technicianOf(t.domain)
         const candidates = firstContact
           ? [assistance]
-          : agentsBy(
+          : agentIdsBy(
+              `${role} ${user.siteId} ${user.workstationType}`,
               (a) =>
                 a.role === role &&
                 a.siteIds.includes(user.siteId) &&
                 a.workstationTypes.includes(user.workstationType),
-            ).map((a) => a.agentId)
+            )
         const owner = candidates.length > 0 ? random.pick(candidates) : assistance
         atT(t, work(calendar, nowMs, random.int(3, 30)), async () => {
           if (await send({ type: 'AssignTicket', ticketId: id, ownerId: owner }, agent(assistance)))
@@ -579,10 +606,15 @@ export const simulate = async (options: SimulationOptions): Promise<SimulationSu
     }
   }
   let lastProgress = 0
-  for (let step = heap.pop(); step !== undefined; step = heap.pop()) {
-    await runTimersUntil(step.at)
-    nowMs = Math.max(nowMs, step.at)
-    await step.value()
+  for (let next = heap.pop(); next !== undefined; next = heap.pop()) {
+    if (nextTimer <= next.at) await runTimersUntil(next.at)
+    nowMs = Math.max(nowMs, next.at)
+    const { step, ticket } = next.value
+    await step()
+    if (ticket !== undefined && --ticket.pending === 0) {
+      simStore?.forget(`ticket-${ticket.id}`)
+      ticketsById.delete(ticket.id)
+    }
     if (options.onProgress && opened - lastProgress >= 1000) {
       lastProgress = opened
       options.onProgress(opened, options.tickets)

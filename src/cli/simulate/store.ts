@@ -19,6 +19,8 @@ export interface SimulationStore extends EventStore {
   readonly eventCount: () => number
 }
 
+const NOTHING: readonly RecordedEvent[] = []
+
 export const createSimulationStore = (sink: (e: RecordedEvent) => void): SimulationStore => {
   const streams = new Map<string, RecordedEvent[]>()
   let log: RecordedEvent[] = []
@@ -55,17 +57,33 @@ export const createSimulationStore = (sink: (e: RecordedEvent) => void): Simulat
       streams.set(stream, arr)
       return E.right({ nextExpectedRevision: arr.length - 1, position: next - 1 })
     },
-    readStream: (stream, options) => TE.right((streams.get(stream) ?? []).slice(options?.fromRevision ?? 0)),
-    readAll: (options) =>
-      (async function* () {
+    readStream: (stream, options) => {
+      const events = streams.get(stream)
+      const from = options?.fromRevision ?? 0
+      // The handler's usual read (what follows its cached revision) finds nothing.
+      return TE.right(events === undefined || from >= events.length ? NOTHING : events.slice(from))
+    },
+    // Iterable as well as async iterable: the log is in memory, so a reader
+    // that can (the timers) reads it without a promise per event.
+    readAll: (options) => {
+      // What the log holds when the reading starts (as the generator read it).
+      const events = (): readonly RecordedEvent[] => {
         const after = options?.after ?? -1
         if (after + 1 < logStart)
           throw new StoreFailure(unavailable(`simulation store: positions before ${logStart} were trimmed`))
-        for (let p = after + 1; p < next; p++) {
-          const e = log[p - logStart]!
-          if (matchesPrefixes(e.stream, options?.streamPrefixes)) yield e
-        }
-      })(),
+        const from = Math.max(0, after + 1 - logStart)
+        const prefixes = options?.streamPrefixes
+        return prefixes === undefined
+          ? log.slice(from)
+          : log.slice(from).filter((e) => matchesPrefixes(e.stream, prefixes))
+      }
+      return {
+        [Symbol.iterator]: () => events()[Symbol.iterator](),
+        [Symbol.asyncIterator]: async function* () {
+          yield* events()
+        },
+      }
+    },
     subscribe: () => {
       throw new Error('the simulation store has no subscriptions')
     },

@@ -180,7 +180,13 @@ export {
   type SqliteKeyStore,
 } from './store/keys.js'
 export { createMemoryStore } from './store/memory.js'
-export { exportHistory, importHistory, readHistoryFile } from './store/ndjson.js'
+export {
+  exportHistory,
+  InvalidHistoryLine,
+  importHistory,
+  readHistoryBatches,
+  readHistoryFile,
+} from './store/ndjson.js'
 export type {
   AppendResult,
   ConcurrencyConflict,

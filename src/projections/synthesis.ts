@@ -262,13 +262,19 @@ const accFor = (m: Map<string, Acc>, grouping: number, key: string): Acc => {
  * The business minutes of the period's tickets, once per ticket with the
  * group it falls in for each grouping (rather than a list per group: a
  * ticket's minutes would be kept six times), in typed arrays of fixed-size
- * chunks (growing never copies). NaN: no minutes.
+ * chunks (growing never copies). Group ids take a byte until a grouping has
+ * more than 255 groups (then 16 bits, then 32): a few groups per grouping is
+ * the rule, and this table is one row per ticket. Minutes are kept as the
+ * business milliseconds they were computed from (÷ 60,000), 32 bits instead
+ * of 64, when that gives them back exactly (see `minutesColumn`).
  */
 interface MinutesTable {
-  readonly response: Float64Array[]
-  readonly resolution: Float64Array[]
+  readonly response: MinutesColumn
+  readonly resolution: MinutesColumn
   /** GROUPINGS group ids per ticket. */
-  readonly groups: Uint32Array[]
+  groups: (Uint8Array | Uint16Array | Uint32Array)[]
+  /** The largest group id `groups` holds. */
+  groupMax: number
   n: number
 }
 
@@ -277,19 +283,77 @@ const MINUTES_BITS = 14
 const MINUTES_CHUNK = 1 << MINUTES_BITS
 const MINUTES_MASK = MINUTES_CHUNK - 1
 
-const minutesTable = (): MinutesTable => ({ response: [], resolution: [], groups: [], n: 0 })
+/**
+ * Business minutes per ticket: 0 none, else business ms + 1 when
+ * (ms + 1 − 1) ÷ 60,000 is exactly the value (always, for minutes computed
+ * from whole milliseconds under 49 days), ODD_MINUTES when the value is in
+ * `odd` instead.
+ */
+interface MinutesColumn {
+  readonly chunks: Uint32Array[]
+  readonly odd: Map<number, number>
+}
+
+const NO_MINUTES = 0
+const ODD_MINUTES = 0xffffffff
+const MINUTE_MS = 60_000
+
+const minutesColumn = (): MinutesColumn => ({ chunks: [], odd: new Map() })
+
+const setMinutes = (c: MinutesColumn, i: number, minutes: number | null): void => {
+  const chunk = c.chunks[i >>> MINUTES_BITS]!
+  const j = i & MINUTES_MASK
+  if (minutes === null) {
+    chunk[j] = NO_MINUTES
+    return
+  }
+  const ms = Math.round(minutes * MINUTE_MS)
+  if (ms >= 0 && ms < ODD_MINUTES - 1 && ms / MINUTE_MS === minutes) chunk[j] = ms + 1
+  else {
+    chunk[j] = ODD_MINUTES
+    c.odd.set(i, minutes)
+  }
+}
+
+/** The minutes of ticket `i`, NaN for none. */
+const minutesAt = (c: MinutesColumn, i: number): number => {
+  const v = c.chunks[i >>> MINUTES_BITS]![i & MINUTES_MASK]!
+  return v === NO_MINUTES ? Number.NaN : v === ODD_MINUTES ? c.odd.get(i)! : (v - 1) / MINUTE_MS
+}
+
+const minutesTable = (): MinutesTable => ({
+  response: minutesColumn(),
+  resolution: minutesColumn(),
+  groups: [],
+  groupMax: 0xff,
+  n: 0,
+})
+
+const groupChunk = (max: number, n: number) =>
+  max === 0xff ? new Uint8Array(n) : max === 0xffff ? new Uint16Array(n) : new Uint32Array(n)
+
+/** Make room for group ids up to `id` (copying the chunks into wider ones: rare). */
+const widenGroups = (m: MinutesTable, id: number): void => {
+  while (id > m.groupMax) m.groupMax = m.groupMax === 0xff ? 0xffff : 0xffffffff
+  m.groups = m.groups.map((c) => {
+    const wider = groupChunk(m.groupMax, c.length)
+    wider.set(c)
+    return wider
+  })
+}
 
 const addMinutes = (m: MinutesTable, sl: TicketServiceLevels | undefined, accs: readonly Acc[]): void => {
   const i = m.n++
   const k = i >>> MINUTES_BITS
-  if (k === m.response.length) {
-    m.response.push(new Float64Array(MINUTES_CHUNK))
-    m.resolution.push(new Float64Array(MINUTES_CHUNK))
-    m.groups.push(new Uint32Array(MINUTES_CHUNK * GROUPINGS))
+  if (k === m.groups.length) {
+    m.response.chunks.push(new Uint32Array(MINUTES_CHUNK))
+    m.resolution.chunks.push(new Uint32Array(MINUTES_CHUNK))
+    m.groups.push(groupChunk(m.groupMax, MINUTES_CHUNK * GROUPINGS))
   }
+  for (let g = 0; g < GROUPINGS; g++) if (accs[g]!.id > m.groupMax) widenGroups(m, accs[g]!.id)
   const j = i & MINUTES_MASK
-  m.response[k]![j] = sl?.response.businessMinutes ?? Number.NaN
-  m.resolution[k]![j] = sl?.resolution.businessMinutes ?? Number.NaN
+  setMinutes(m.response, i, sl?.response.businessMinutes ?? null)
+  setMinutes(m.resolution, i, sl?.resolution.businessMinutes ?? null)
   const groups = m.groups[k]!
   for (let g = 0; g < GROUPINGS; g++) groups[j * GROUPINGS + g] = accs[g]!.id
 }
@@ -304,9 +368,15 @@ const medianOfSorted = (values: Float64Array): number | null => {
 /**
  * The median of each group's minutes in one column (as `median` computes it:
  * the same values, sorted): index `grouping + 1` (0: overall), then group id.
+ * One buffer serves every grouping, each group's values in a range of it
+ * sorted in place: an array per group and grouping was garbage the size of
+ * the column six times over, enough to raise a long replay's peak memory.
  */
-const mediansOf = (m: MinutesTable, column: readonly Float64Array[], groupSizes: readonly number[]) => {
+const mediansOf = (m: MinutesTable, column: MinutesColumn, groupSizes: readonly number[]) => {
   const out: (number | null)[][] = []
+  let present = 0
+  for (let i = 0; i < m.n; i++) if (!Number.isNaN(minutesAt(column, i))) present++
+  const buffer = new Float64Array(present)
   for (let g = -1; g < GROUPINGS; g++) {
     const size = g < 0 ? 1 : groupSizes[g]!
     const counts = new Uint32Array(size)
@@ -314,19 +384,22 @@ const mediansOf = (m: MinutesTable, column: readonly Float64Array[], groupSizes:
     for (let i = 0; i < m.n; i++) {
       const k = i >>> MINUTES_BITS
       const j = i & MINUTES_MASK
-      if (!Number.isNaN(column[k]![j]!)) counts[groupOf(k, j)]!++
+      if (!Number.isNaN(minutesAt(column, i))) counts[groupOf(k, j)]!++
     }
-    const values = Array.from(counts, (c) => new Float64Array(c))
-    const filled = new Uint32Array(size)
+    const starts = new Uint32Array(size)
+    for (let id = 1; id < size; id++) starts[id] = starts[id - 1]! + counts[id - 1]!
+    const filled = starts.slice()
     for (let i = 0; i < m.n; i++) {
       const k = i >>> MINUTES_BITS
       const j = i & MINUTES_MASK
-      const v = column[k]![j]!
+      const v = minutesAt(column, i)
       if (Number.isNaN(v)) continue
-      const id = groupOf(k, j)
-      values[id]![filled[id]!++] = v
+      buffer[filled[groupOf(k, j)]!++] = v
     }
-    out.push(values.map(medianOfSorted))
+    const medians: (number | null)[] = []
+    for (let id = 0; id < size; id++)
+      medians.push(medianOfSorted(buffer.subarray(starts[id]!, starts[id]! + counts[id]!)))
+    out.push(medians)
   }
   return out
 }

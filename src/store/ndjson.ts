@@ -21,7 +21,7 @@ import {
   showValue,
   toInstant,
 } from '../domain/codec.js'
-import { emptyIdIndex, f64, findRow, getF64, insertId, setF64 } from '../domain/compact.js'
+import { emptyIdIndex, f64, findRow, getF64, getU8, insertId, setF64, setU8, u8 } from '../domain/compact.js'
 import { decodeParsedEvent, decodeRecordedEvent, type RecordedEvent, toWire } from '../domain/envelope.js'
 import {
   canImportAtomically,
@@ -198,6 +198,13 @@ export const parseLine = (
 const isBlank = (text: string): boolean => text.charCodeAt(0) !== 123 && text.trim() === ''
 
 const NO_PROBLEMS: readonly DecodeProblem[] = Object.freeze([])
+/**
+ * A last revision that does not fit the sequence check's byte column (kept in
+ * a map instead): only streams of more than 254 events, which are few (the
+ * organisation's), and what an undecodable line may hold.
+ */
+const ODD_REVISION = 0xff
+
 const withProblem = (ps: DecodeProblem[] | undefined, p: DecodeProblem): DecodeProblem[] => {
   if (ps === undefined) return [p]
   ps.push(p)
@@ -209,21 +216,41 @@ const withProblem = (ps: DecodeProblem[] | undefined, p: DecodeProblem): DecodeP
  * file; in each stream, revisions contiguous from its first one, and `at`
  * never decreasing. Memory grows with the number of streams, not of events —
  * and a replay of years has hundreds of thousands of streams: each is a row
- * of a compact id index (its name's characters in a byte pool, off the JS heap:
- * src/domain/compact.ts) and two numbers side by side in a chunked typed-array
- * column (its last revision, its latest `at` in epoch ms: one cache line to
- * fetch; chunks, so that growing never copies nor doubles), about 60 bytes a
- * stream, none of them on the heap the collector scans. An `at` that is not a
- * canonical instant (only `skip` can meet one, on a line that did not decode)
- * is kept as written, aside.
+ * of a compact id index (a prefix such as `ticket-` kept once, the UUID or
+ * other characters after it in a byte pool, off the JS heap:
+ * src/domain/compact.ts) and two chunked typed-array columns (its last
+ * revision as a byte, its latest `at` in epoch ms; chunks, so that growing
+ * never copies nor doubles), about 35 bytes a stream, none of them on the
+ * heap the collector scans. An `at` that is not a canonical instant, or a
+ * revision beyond 254 (a long stream: the organisation's) or not a count
+ * (only `skip` can meet one, on a line that did not decode), is kept as
+ * written, aside.
  */
 export const createSequenceCheck = () => {
   const rows = emptyIdIndex()
   let count = 0
-  /** Row r: [2r] its last revision, [2r + 1] the epoch ms of its latest `at` (NaN: it is in `oddAts`). */
-  const cols = f64()
+  /** Per row, its last revision (ODD_REVISION: it is in `oddRevisions`). */
+  const revisions = u8()
+  const oddRevisions = new Map<number, number>()
+  /** Per row, the epoch ms of its latest `at` (NaN: it is in `oddAts`). */
+  const ats = f64()
   const oddAts = new Map<number, string>()
   let lastPosition: number | undefined
+
+  const revisionOf = (row: number): number => {
+    const r = getU8(revisions, row)
+    return r === ODD_REVISION ? (oddRevisions.get(row) ?? Number.NaN) : r
+  }
+  const setRevision = (row: number, r: number): void => {
+    // Any number may come here from an undecodable line (`skip`): all but small counts go to the map.
+    if (r >= 0 && r < ODD_REVISION && Number.isInteger(r)) {
+      if (oddRevisions.size > 0) oddRevisions.delete(row)
+      setU8(revisions, row, r)
+    } else {
+      setU8(revisions, row, ODD_REVISION)
+      oddRevisions.set(row, r)
+    }
+  }
 
   const rowOf = (stream: string): number => {
     const row = count++
@@ -232,16 +259,16 @@ export const createSequenceCheck = () => {
   }
   /** The latest `at` of a row as written (canonical instants come back as they were). */
   const atOf = (row: number): string => {
-    const ms = getF64(cols, 2 * row + 1)
+    const ms = getF64(ats, row)
     return Number.isNaN(ms) ? (oddAts.get(row) ?? '') : toInstant(ms)
   }
   const setAt = (row: number, at: string): void => {
     const ms = canonicalInstantMs(at)
     if (!Number.isNaN(ms)) {
-      setF64(cols, 2 * row + 1, ms)
+      setF64(ats, row, ms)
       oddAts.delete(row)
     } else {
-      setF64(cols, 2 * row + 1, Number.NaN)
+      setF64(ats, row, Number.NaN)
       oddAts.set(row, at)
     }
   }
@@ -264,7 +291,7 @@ export const createSequenceCheck = () => {
       lastPosition = Math.max(lastPosition ?? -1, e.position)
       const row0 = findRow(rows, e.stream)
       const known = row0 < 0 ? undefined : row0
-      const expected = known === undefined ? firstRevision : getF64(cols, 2 * known) + 1
+      const expected = known === undefined ? firstRevision : revisionOf(known) + 1
       if (e.revision !== expected)
         problems = withProblem(problems, {
           path: 'revision',
@@ -277,11 +304,11 @@ export const createSequenceCheck = () => {
         })
       if (known === undefined) {
         const row = rowOf(e.stream)
-        setF64(cols, 2 * row, e.revision)
+        setRevision(row, e.revision)
         setAt(row, e.at)
       } else {
-        setF64(cols, 2 * known, e.revision)
-        const prevMs = getF64(cols, 2 * known + 1)
+        setRevision(known, e.revision)
+        const prevMs = getF64(ats, known)
         // Canonical instants compare as their strings do (fixed width): by epoch ms.
         const t = Number.isNaN(prevMs) ? Number.NaN : canonicalInstantMs(e.at)
         const earlier = Number.isNaN(t) ? e.at < atOf(known) : t < prevMs
@@ -294,7 +321,7 @@ export const createSequenceCheck = () => {
             message: `stream ${e.stream}: at ${e.at} is earlier than the previous event's ${prevAt}`,
           })
         } else if (Number.isNaN(t)) setAt(known, e.at)
-        else setF64(cols, 2 * known + 1, t)
+        else setF64(ats, known, t)
       }
       return problems ?? NO_PROBLEMS
     },
@@ -312,7 +339,7 @@ export const createSequenceCheck = () => {
       const prevAt = known === undefined ? undefined : atOf(known)
       const when = typeof at === 'string' && (prevAt === undefined || at > prevAt) ? at : (prevAt ?? '')
       const row = known ?? rowOf(stream)
-      setF64(cols, 2 * row, revision)
+      setRevision(row, revision)
       setAt(row, when)
     },
   }

@@ -17,12 +17,8 @@ import type { DomainEvent, SupportPolicy } from '../src/domain/events.js'
 import { applyQuality, initialQualityState } from '../src/projections/quality.js'
 import { applyReportEvent, initialReportFold, type ReportFoldTuning } from '../src/projections/report-fold.js'
 import { applyServiceLevelEvent, initialServiceLevelState } from '../src/projections/service-levels.js'
-import {
-  archivedRow,
-  archiveTicket,
-  decodeRow,
-  emptyTicketArchive,
-} from '../src/projections/ticket-archive.js'
+import { emptyTicketArchive } from '../src/projections/ticket-archive.js'
+import { expectArchivedAsHeld } from './support/archive-round-trip.js'
 import {
   assigned,
   closed,
@@ -261,23 +257,7 @@ describe('the report fold: compact archive against the full projections', () => 
     let n = 0
     for (const [key, facts] of f.serviceLevels.tickets) {
       const q = f.quality.tickets[key]!
-      expect(archiveTicket(a, facts, q)).toBe(true)
-      const back = decodeRow(a, key, archivedRow(a, key))
-      const lastQ = facts.qualifications[facts.qualifications.length - 1]
-      expect(back.facts).toEqual({
-        ...facts,
-        lastAt: back.facts.lastAt,
-        closedAt: facts.closedAt === null ? null : back.facts.closedAt,
-        involvements: [],
-        qualifications: lastQ === undefined ? [] : [{ ...lastQ, at: facts.opened }],
-      })
-      expect(back.quality).toEqual({
-        ...q,
-        resolvedAt: q.resolvedAt === null ? null : back.quality.resolvedAt,
-        closedAt: q.closedAt === null ? null : back.quality.closedAt,
-        lastEventAt: back.quality.lastEventAt,
-        satisfactionScores: [...q.satisfactionScores].sort(),
-      })
+      expectArchivedAsHeld(a, key, facts, q)
       n++
     }
     expect(n).toBe(ticketIds.length)

@@ -266,6 +266,42 @@ export const runBench = async (options: BenchOptions): Promise<BenchResults> => 
       `commands.sqlite.${few}.single`,
     )
     const per = (rs: readonly { perSecond: number }[]) => figureOf(rs.map((r) => r.perSecond))
+    /** Throughput, p50 and p99 of one SQLite measurement; the targets only on the one they are set for. */
+    const sqliteRows = (
+      key: string,
+      n: number,
+      rs: readonly { perSecond: number; p50ms: number; p99ms: number }[],
+      withTargets: boolean,
+    ): Row[] => {
+      const who = n === 1 ? '1 client' : `${n} clients`
+      return [
+        {
+          key: `${key}.perSecond`,
+          label: withTargets ? `commands, SQLite (WAL, sync FULL), ${who}` : `commands, SQLite, ${who}`,
+          unit: 'commands/s',
+          figure: per(rs),
+          ...(withTargets
+            ? {
+                target: { op: '>=', bound: 3_000 },
+                note: `${n} clients side by side, each sending its next command once the previous is durably acknowledged`,
+              }
+            : {}),
+        },
+        {
+          key: `${key}.p50ms`,
+          label: `SQLite, ${who}: p50 latency`,
+          unit: 'ms',
+          figure: figureOf(rs.map((r) => r.p50ms)),
+        },
+        {
+          key: `${key}.p99ms`,
+          label: `SQLite, ${who}: p99 latency`,
+          unit: 'ms',
+          figure: figureOf(rs.map((r) => r.p99ms)),
+          ...(withTargets ? { target: { op: '<=', bound: 5 } } : {}),
+        },
+      ]
+    }
     rows.push(
       {
         key: `commands.memory.${few}.perSecond`,
@@ -301,67 +337,11 @@ export const runBench = async (options: BenchOptions): Promise<BenchResults> => 
         unit: 'ms',
         figure: figureOf(memFew.map((r) => r.p99ms)),
       },
-      {
-        key: 'commands.sqlite.perSecond',
-        label: `commands, SQLite (WAL, sync FULL), ${clients} clients`,
-        unit: 'commands/s',
-        figure: per(sqlite),
-        target: { op: '>=', bound: 3_000 },
-        note: `${clients} clients side by side, each sending its next command once the previous is durably acknowledged`,
-      },
-      {
-        key: 'commands.sqlite.p50ms',
-        label: `SQLite, ${clients} clients: p50 latency`,
-        unit: 'ms',
-        figure: figureOf(sqlite.map((r) => r.p50ms)),
-      },
-      {
-        key: 'commands.sqlite.p99ms',
-        label: `SQLite, ${clients} clients: p99 latency`,
-        unit: 'ms',
-        figure: figureOf(sqlite.map((r) => r.p99ms)),
-        target: { op: '<=', bound: 5 },
-      },
+      ...sqliteRows('commands.sqlite', clients, sqlite, true),
       ...(more === undefined || sqliteMore === undefined
         ? []
-        : [
-            {
-              key: 'commands.sqlite.more.perSecond',
-              label: `commands, SQLite, ${more} clients`,
-              unit: 'commands/s',
-              figure: per(sqliteMore),
-            },
-            {
-              key: 'commands.sqlite.more.p50ms',
-              label: `SQLite, ${more} clients: p50 latency`,
-              unit: 'ms',
-              figure: figureOf(sqliteMore.map((r) => r.p50ms)),
-            },
-            {
-              key: 'commands.sqlite.more.p99ms',
-              label: `SQLite, ${more} clients: p99 latency`,
-              unit: 'ms',
-              figure: figureOf(sqliteMore.map((r) => r.p99ms)),
-            },
-          ]),
-      {
-        key: 'commands.sqlite.single.perSecond',
-        label: 'commands, SQLite, 1 client',
-        unit: 'commands/s',
-        figure: per(sqliteAlone),
-      },
-      {
-        key: 'commands.sqlite.single.p50ms',
-        label: 'SQLite, 1 client: p50 latency',
-        unit: 'ms',
-        figure: figureOf(sqliteAlone.map((r) => r.p50ms)),
-      },
-      {
-        key: 'commands.sqlite.single.p99ms',
-        label: 'SQLite, 1 client: p99 latency',
-        unit: 'ms',
-        figure: figureOf(sqliteAlone.map((r) => r.p99ms)),
-      },
+        : sqliteRows('commands.sqlite.more', more, sqliteMore, false)),
+      ...sqliteRows('commands.sqlite.single', 1, sqliteAlone, false),
     )
     loads.push(loadavg())
   }

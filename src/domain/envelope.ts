@@ -380,7 +380,8 @@ export const validateEventData = (e: DomainEvent): Either<DecodeProblem[], Domai
 
 /**
  * An appended event as recorded at `revision` of `stream` and global
- * `position`. Written out key by key: on Node 20, `{ ...e, stream, … }` (a
+ * `position` (before a store decodes it: the §3 envelope in its key order).
+ * Written out key by key: on Node 20, `{ ...e, stream, … }` (a
  * spread followed by new keys) costs microseconds and a fresh hidden class per
  * event, and this is on every append's path.
  */
@@ -400,7 +401,8 @@ export const recordedAs = (
     at: e.at,
     actor: e.actor,
     data: e.data,
-    meta: e.meta,
+    // domain.md §3: meta keys are all optional on input, and so is meta itself.
+    meta: (e as { readonly meta?: EventMeta }).meta ?? {},
   }) as RecordedEvent
 
 /** The envelope exactly as domain.md §3 writes it (key order fixed), for files and hashing. */

@@ -7,7 +7,12 @@
 import * as E from 'fp-ts/lib/Either.js'
 import * as TE from 'fp-ts/lib/TaskEither.js'
 import { formatProblems } from '../domain/codec.js'
-import { decodeRecordedEvent, type EventToAppend, type RecordedEvent } from '../domain/envelope.js'
+import {
+  decodeRecordedEvent,
+  type EventToAppend,
+  type RecordedEvent,
+  recordedAs,
+} from '../domain/envelope.js'
 import {
   type AppendResult,
   type AtomicImport,
@@ -118,19 +123,7 @@ export const wireOf = (
   revision: number,
   position: number,
   e: EventToAppend,
-): Record<string, unknown> => ({
-  id: e.id,
-  stream,
-  revision,
-  position,
-  type: e.type,
-  version: e.version,
-  at: e.at,
-  actor: e.actor,
-  data: e.data,
-  // domain.md §3: meta keys are all optional on input, and so is meta itself.
-  meta: (e as { readonly meta?: unknown }).meta ?? {},
-})
+): Record<string, unknown> => recordedAs(e, stream, revision, position)
 
 /**
  * Check an event the way a reader will decode it, before it is stored: a store

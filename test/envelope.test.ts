@@ -2,7 +2,13 @@ import fc from 'fast-check'
 import { isLeft, isRight } from 'fp-ts/lib/Either.js'
 import { describe, expect, it } from 'vitest'
 import { durationMinutes, minutesToDuration } from '../src/domain/codec.js'
-import { categoryOfStream, decodeRecordedEvent, streamId, toWire } from '../src/domain/envelope.js'
+import {
+  categoryOfStream,
+  decodeRecordedEvent,
+  recordedAs,
+  streamId,
+  toWire,
+} from '../src/domain/envelope.js'
 import { currentVersion, DEFAULT_QUALITY_THRESHOLDS, EVENT_TYPES } from '../src/domain/events.js'
 import { upcast } from '../src/domain/upcasters.js'
 
@@ -44,6 +50,14 @@ describe('recorded event envelope', () => {
     const { meta: _meta, ...bare } = opened
     const r = decodeRecordedEvent(bare)
     expect(isRight(r) && r.right.meta).toEqual({})
+  })
+
+  it('records an appended event as the §3 envelope in its key order, a missing meta as {}', () => {
+    const { stream, revision, position, meta, ...toAppend } = opened
+    const withMeta = recordedAs({ ...toAppend, meta } as never, stream, revision, position)
+    expect(Object.keys(withMeta)).toEqual(Object.keys(toWire(withMeta)))
+    expect(withMeta).toEqual(opened)
+    expect(recordedAs(toAppend as never, stream, revision, position).meta).toEqual({})
   })
 
   it('names the field path and the offending value of a bad data field', () => {

@@ -194,19 +194,23 @@ export const applyQualityInPlace = (state: QualityState, e: RecordedEvent): Qual
 
 /**
  * `applyQualityInPlace` for a caller that already has, for a ticket's event,
- * its stream's id (what follows `ticket-`): the report's fold.
+ * its stream's id (what follows `ticket-`): the report's fold. `found`, when
+ * given for an event of a ticket after its opening, is that ticket's record in
+ * `state.tickets`, looked up by the caller: it is not looked up again.
  */
 export const applyQualityInPlaceKeyed = (
   state: QualityState,
   e: RecordedEvent,
   ticketKey: string | undefined,
-): QualityState => applyQualityWith(state, e, true, ticketKey)
+  found?: QualityTicket,
+): QualityState => applyQualityWith(state, e, true, ticketKey, found)
 
 const applyQualityWith = (
   state: QualityState,
   e: RecordedEvent,
   inPlace: boolean,
   ticketKey?: string,
+  found?: QualityTicket,
 ): QualityState => {
   const s = state as MutableQualityState
   // The latest instant, not the last event's: `at` only never decreases within a stream.
@@ -288,7 +292,7 @@ const applyQualityWith = (
     case 'SatisfactionRecorded':
     case 'TicketLinkedToMajorIncident': {
       const id = ticketKey ?? e.stream.slice('ticket-'.length)
-      const t = getOwn(s.tickets, id)
+      const t = found ?? getOwn(s.tickets, id)
       // An event of a ticket whose opening was not folded (a partial history) has nothing to attach to.
       if (t === undefined) return s
       const next = (inPlace ? t : { ...t }) as MutableTicket

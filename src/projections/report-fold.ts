@@ -50,8 +50,20 @@ export interface ReportFold {
   readonly quality: QualityState
   /** undefined once archiving was given up (see the module comment). */
   archive: TicketArchive | undefined
+  /**
+   * While archiving: each live ticket's two records (clocks and quality), by
+   * stream id, so that an event finds both with one lookup instead of a map's
+   * and a string-keyed record's. Mirrors the two live states: filled once a
+   * ticket has both records, emptied when it is archived.
+   */
+  readonly live: Map<string, LiveTicket>
   sinceSweep: number
   readonly tuning: ReportFoldTuning
+}
+
+interface LiveTicket {
+  readonly facts: TicketFacts
+  readonly quality: QualityTicket
 }
 
 /** When tickets are archived: only memory depends on it, never a result (tests archive eagerly). */
@@ -68,6 +80,7 @@ export const initialReportFold = (tuning: Partial<ReportFoldTuning> = {}): Repor
   serviceLevels: initialServiceLevelState(),
   quality: initialQualityState(),
   archive: emptyTicketArchive(),
+  live: new Map(),
   sinceSweep: 0,
   tuning: { ...DEFAULT_TUNING, ...tuning },
 })
@@ -86,6 +99,7 @@ const giveUpArchiving = (f: ReportFold, a: TicketArchive): void => {
   visitArchived(a, (t) => keys.push(t.facts.ticketId))
   for (const key of keys) bringBack(f, a, key)
   f.archive = undefined
+  f.live.clear()
 }
 
 const sweep = (f: ReportFold, a: TicketArchive): void => {
@@ -96,10 +110,12 @@ const sweep = (f: ReportFold, a: TicketArchive): void => {
   const quality = f.quality.tickets as Record<string, QualityTicket>
   for (const [key, facts] of live) {
     if (facts.lastAt >= cutoff || facts.ticketId !== key) continue
-    const q = getOwn(quality, key)
+    // A ticket with both records has its pair (looking it up in `quality`, a string-keyed record, costs more).
+    const q = f.live.get(key)?.quality
     if (q === undefined || !archiveTicket(a, facts, q)) continue
     live.delete(key)
     delete quality[key]
+    f.live.delete(key)
   }
 }
 
@@ -118,6 +134,16 @@ export const applyReportEvent = (f: ReportFold, e: RecordedEvent): void => {
   const key =
     e.stream.charCodeAt(0) === 116 /* t */ && e.stream.startsWith('ticket-') ? e.stream.slice(7) : undefined
   const a = f.archive
+  if (a !== undefined && key !== undefined && e.type !== 'TicketOpened') {
+    // Records of a ticket in motion, still held and still the states' own: both folds update them in place.
+    const pair = f.live.get(key)
+    if (pair !== undefined) {
+      applyServiceLevelEventAt(f.serviceLevels, e, parseInstant(e.at), key, pair.facts)
+      applyQualityInPlaceKeyed(f.quality, e, key, pair.quality)
+      afterEvent(f)
+      return
+    }
+  }
   // The ticket's live clocks' record, looked up once here for the service-level fold too (undefined: not looked up).
   let found: TicketFacts | null | undefined
   if (a !== undefined && key !== undefined) {
@@ -137,6 +163,15 @@ export const applyReportEvent = (f: ReportFold, e: RecordedEvent): void => {
   }
   applyServiceLevelEventAt(f.serviceLevels, e, parseInstant(e.at), key, found)
   applyQualityInPlaceKeyed(f.quality, e, key)
+  if (f.archive !== undefined && key !== undefined) {
+    const facts = f.serviceLevels.tickets.get(key)
+    const quality = facts === undefined ? undefined : getOwn(f.quality.tickets, key)
+    if (facts !== undefined && quality !== undefined) f.live.set(key, { facts, quality })
+  }
+  afterEvent(f)
+}
+
+const afterEvent = (f: ReportFold): void => {
   if (f.archive !== undefined && ++f.sinceSweep >= f.tuning.sweepEvery) {
     f.sinceSweep = 0
     sweep(f, f.archive)

@@ -3,12 +3,15 @@
  * the ids (canonical lowercase UUIDs with or without a prefix, uppercase or
  * mangled UUIDs, any other string, characters beyond U+00FF, long ids, more
  * prefixes than it keeps), it finds exactly the rows a Map
- * would, and gives every id back exactly as it was inserted.
+ * would, and gives every id back exactly as it was inserted — also when the
+ * fingerprints its table keeps beside each row collide all the time, and
+ * when rows outgrow the bits the table packs them in.
  */
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import {
   emptyIdIndex,
+  emptyIdIndexPacking,
   findRow,
   getW,
   type IdIndex,
@@ -46,8 +49,13 @@ const op = fc.record({
   id: anyId,
 }) as fc.Arbitrary<Op>
 
-/** Run ops on an index and on a Map side by side; the index must answer as the Map does. */
-const runModel = (ops: readonly Op[], x: IdIndex = emptyIdIndex()): void => {
+/**
+ * Run ops on an index and on a Map side by side; the index must answer as the
+ * Map does (after each op, unless `checkEach` is false: then only the finds
+ * the ops make and the answers at the end, so that an insertion may follow a
+ * lookup of the same id, or of another one, with nothing in between).
+ */
+const runModel = (ops: readonly Op[], x: IdIndex = emptyIdIndex(), checkEach = true): void => {
   const model = new Map<string, number>()
   const inserted: string[] = []
   for (const o of ops) {
@@ -60,7 +68,7 @@ const runModel = (ops: readonly Op[], x: IdIndex = emptyIdIndex()): void => {
       removeId(x, o.id)
       model.delete(o.id)
     }
-    expect(findRow(x, o.id)).toBe(model.get(o.id) ?? -1)
+    if (checkEach || o.kind === 'find') expect(findRow(x, o.id)).toBe(model.get(o.id) ?? -1)
   }
   for (const [id, row] of model) expect(findRow(x, id)).toBe(row)
   for (const [row, id] of inserted.entries()) expect(idOf(x, row)).toBe(id)
@@ -117,6 +125,97 @@ describe('the compact id index', () => {
       if (i % 7 === 0) ops.push({ kind: 'find', id: id.toUpperCase() })
     }
     runModel(ops)
+  })
+})
+
+describe('the id index, looked up and then added to', () => {
+  it('answers as a Map does when ids are looked up, then others or themselves inserted or removed', () => {
+    // A few ids, so that a lookup is often followed by the insertion of the same id or of another.
+    const few = fc.constantFrom(
+      'organization',
+      UUID,
+      `ticket-${UUID}`,
+      'ticket-T-000001-c1',
+      'ticket-T-000001-c2',
+      'T-1',
+      '',
+    )
+    const ops = fc.array(fc.record({ kind: fc.constantFrom('insert', 'remove', 'find', 'find'), id: few }), {
+      maxLength: 60,
+    }) as fc.Arbitrary<Op[]>
+    fc.assert(
+      // Four slots to begin with: ids meet in the table, which grows early.
+      fc.property(ops, (o) => runModel(o, emptyIdIndexPacking(25, 6, 4), false)),
+      { numRuns: 300 },
+    )
+  })
+
+  it('keeps every id found after lookups and insertions as the reader makes them, through the growth of its table', () => {
+    const x = emptyIdIndex()
+    const ids = Array.from({ length: 20_000 }, (_, i) =>
+      i % 4 === 0
+        ? `ticket-${UUID.slice(0, 28)}${String(i).padStart(8, '0')}`
+        : `ticket-T-${String(i >> 2).padStart(6, '0')}-c${i & 3}`,
+    )
+    let count = 0
+    for (const [i, id] of ids.entries()) {
+      // The reader's sequence check: a lookup, then an insertion when absent.
+      if (findRow(x, id) < 0) insertId(x, id, count++)
+      if (i % 9 === 0) expect(findRow(x, ids[i >> 1]!)).toBe(i >> 1)
+    }
+    ids.forEach((id, row) => {
+      expect(findRow(x, id)).toBe(row)
+    })
+  })
+})
+
+describe('the id index, its rows and fingerprints packed in small slots', () => {
+  // Tiny packings: with 0 or 1 fingerprint bit, nearly every probe meets a
+  // fingerprint that matches another id's and must compare the ids
+  // themselves; with 4 or 6 row bits, rows outgrow the packing mid-run and
+  // the table drops its fingerprints.
+  const packings: readonly (readonly [number, number])[] = [
+    [20, 0],
+    [20, 1],
+    [4, 1],
+    [6, 24],
+  ]
+  it.each(packings)('answers as a Map does with %i row bits and %i fingerprint bits', (rowBits, tagBits) => {
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 200 }), (ops) =>
+        runModel(ops, emptyIdIndexPacking(rowBits, tagBits, 8)),
+      ),
+      { numRuns: 40 },
+    )
+  })
+
+  it('finds ids alike but for a digit or two, with their fingerprints colliding or not, across growth and past the packing', () => {
+    for (const [rowBits, tagBits] of [
+      [25, 6],
+      [20, 1],
+      [11, 2],
+    ] as const) {
+      const ops: Op[] = []
+      for (let i = 0; i < 6_000; i++) {
+        const t = String(i >> 3).padStart(6, '0')
+        const id =
+          i % 3 === 0
+            ? `ticket-T-${t}-c${i & 7}`
+            : i % 3 === 1
+              ? `T-${t}-c${i & 7}`
+              : `ticket-${UUID.slice(0, 30)}${t}`
+        ops.push({ kind: 'insert', id })
+        if (i % 5 === 0) ops.push({ kind: 'remove', id: `ticket-T-${t}-c${(i + 1) & 7}` })
+        if (i % 7 === 0) ops.push({ kind: 'find', id: `${id}0` })
+      }
+      runModel(ops, emptyIdIndexPacking(rowBits, tagBits))
+    }
+  })
+
+  it('refuses a packing that does not fit a slot', () => {
+    expect(() => emptyIdIndexPacking(26, 6)).toThrow(RangeError)
+    expect(() => emptyIdIndexPacking(0, 6)).toThrow(RangeError)
+    expect(() => emptyIdIndexPacking(25, 6, 6)).toThrow(RangeError)
   })
 })
 

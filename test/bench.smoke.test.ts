@@ -116,6 +116,22 @@ describe('the instant fast paths', () => {
       expect(toInstant(ms)).toBe(new Date(ms).toISOString())
   })
 
+  it('toInstant answers the same from its cache of recent days', () => {
+    const DAY = 86_400_000
+    const T = Date.parse('2026-03-02T09:00:00.000Z')
+    // Days that share a slot of the cache (64 days apart), one after the other.
+    for (const ms of [T, T + 64 * DAY, T + 1, T + 128 * DAY + 7, T + 2, T - 64 * DAY])
+      expect(toInstant(ms)).toBe(new Date(ms).toISOString())
+    fc.assert(
+      fc.property(fc.integer({ min: T - 400 * DAY, max: T + 400 * DAY }), (ms) => {
+        // Twice: the second from the day it remembers.
+        expect(toInstant(ms)).toBe(new Date(ms).toISOString())
+        expect(toInstant(ms + 1)).toBe(new Date(ms + 1).toISOString())
+      }),
+      { numRuns: 2000 },
+    )
+  })
+
   it('IsoInstant accepts exactly the strings that survive a round trip through Date', () => {
     fc.assert(
       fc.property(

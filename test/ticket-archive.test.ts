@@ -6,15 +6,14 @@
  * Each row must decode to what the two folds held, but for what the archive
  * says it drops, and the report must not change, however tickets are archived.
  */
-import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { computeReport } from '../src/cli/commands/report.js'
-import { type IsoInstant, toInstant } from '../src/domain/codec.js'
+import type { IsoInstant } from '../src/domain/codec.js'
 import { type RecordedEvent, ticketStream } from '../src/domain/envelope.js'
 import { applyQuality, initialQualityState } from '../src/projections/quality.js'
 import { applyReportEvent, initialReportFold, type ReportFoldTuning } from '../src/projections/report-fold.js'
 import { applyServiceLevelEvent, initialServiceLevelState } from '../src/projections/service-levels.js'
-import { emptyTicketArchive, instantText } from '../src/projections/ticket-archive.js'
+import { emptyTicketArchive } from '../src/projections/ticket-archive.js'
 import { expectArchivedAsHeld } from './support/archive-round-trip.js'
 import {
   assigned,
@@ -159,46 +158,5 @@ describe('the ticket archive, rows of every shape', () => {
       for (const tuning of [{ sweepEvery: 1, quietMs: 0 }, { sweepEvery: 7, quietMs: DAY }, {}])
         expect(printed(asOf, tuning)).toBe(full)
     }
-  })
-})
-
-describe('instantText, how a decoded row writes its instants', () => {
-  it('writes what toInstant writes, across days, years and their bounds', () => {
-    const Y10000 = 253_402_300_800_000
-    const edges = [
-      0,
-      1,
-      86_399_999,
-      86_400_000,
-      951_782_400_000,
-      4_107_542_399_999,
-      Y10000 - 1,
-      Y10000,
-      -1,
-      0.5,
-    ]
-    for (const ms of edges) expect(instantText(ms)).toBe(toInstant(ms))
-    // Days that share a slot of its cache of dates, one after the other.
-    for (const ms of [T, T + 64 * DAY, T + 1, T + 128 * DAY + 7, T + 2])
-      expect(instantText(ms)).toBe(toInstant(ms))
-    fc.assert(
-      fc.property(
-        fc.oneof(
-          fc.integer({ min: 0, max: Y10000 - 1 }),
-          fc.integer({ min: T - 400 * DAY, max: T + 400 * DAY }),
-          fc.integer({ min: -Y10000, max: 2 * Y10000 }),
-        ),
-        (ms) => {
-          // Twice: the second from the day it remembers.
-          expect(instantText(ms)).toBe(toInstant(ms))
-          expect(instantText(ms + 1)).toBe(toInstant(ms + 1))
-        },
-      ),
-      { numRuns: 2000 },
-    )
-  })
-
-  it('fails as toInstant does on what is not an instant', () => {
-    expect(() => instantText(Number.NaN)).toThrow(RangeError)
   })
 })

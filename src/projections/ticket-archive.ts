@@ -36,7 +36,7 @@
  * decide its pool) and then writes the row and its run straight into the
  * columns and the pool's chunk; decoding reads the run into scratch the same
  * way, then builds the two records, each instant written as one flat string
- * (`instantText`) and the opening's and the latest instant's text shared by
+ * (`toInstant`) and the opening's and the latest instant's text shared by
  * every field that holds them. A ticket brought back is decoded then copied by
  * hand (see `copyArchived`). What archiving still costs is mostly reading a
  * quiet ticket's records back from memory (a profile puts most of the parsing
@@ -136,93 +136,6 @@ const intern = (t: Interner, s: string | null): number => {
 
 const lookup = <S extends string>(t: Interner, i: number): S | null =>
   i === 0 ? null : (t.values[i - 1] as S)
-
-// ---- instants as text ----------------------------------------------------------
-
-const DAY_MS = 86_400_000
-/** First instant of year 10000 (`toISOString` writes six-digit years from there). */
-const YEAR_10000 = 253_402_300_800_000
-
-// The character codes of the date part of recent days (`YYYY-MM-DD`), 8 per
-// day after the day's number, in slots by day modulo DAY_SLOTS: a row's
-// instants, and the rows of one sweep, fall on a few neighbouring days. A
-// pure function's cache: same answer with or without it.
-const DAY_SLOTS = 64
-const DAY_SLOT = 9
-const dayCodes = new Int32Array(DAY_SLOTS * DAY_SLOT).fill(-1)
-
-/** The slot of `days` (since 1970-01-01, ≥ 0) in `dayCodes`, filled. */
-const daySlot = (days: number): number => {
-  const at = (days & (DAY_SLOTS - 1)) * DAY_SLOT
-  if (dayCodes[at] === days) return at
-  // Civil date from days since 1970-01-01 (H. Hinnant's algorithm, days ≥ 0).
-  const z = days + 719_468
-  const era = Math.floor(z / 146_097)
-  const doe = z - era * 146_097
-  const yoe = Math.floor(
-    (doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365,
-  )
-  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100))
-  const mp = Math.floor((5 * doy + 2) / 153)
-  const day = doy - Math.floor((153 * mp + 2) / 5) + 1
-  const month = mp < 10 ? mp + 3 : mp - 9
-  const year = yoe + era * 400 + (month <= 2 ? 1 : 0)
-  dayCodes[at] = days
-  dayCodes[at + 1] = 48 + Math.floor(year / 1000)
-  dayCodes[at + 2] = 48 + (Math.floor(year / 100) % 10)
-  dayCodes[at + 3] = 48 + (Math.floor(year / 10) % 10)
-  dayCodes[at + 4] = 48 + (year % 10)
-  dayCodes[at + 5] = 48 + Math.floor(month / 10)
-  dayCodes[at + 6] = 48 + (month % 10)
-  dayCodes[at + 7] = 48 + Math.floor(day / 10)
-  dayCodes[at + 8] = 48 + (day % 10)
-  return at
-}
-
-/**
- * `toInstant(ms)`, the same text, made as one flat string of character codes
- * rather than joined from pieces: about half the cost, and the report, which
- * reads each decoded instant's characters again, does not have to flatten it
- * first. Anything but whole ms from 1970 to 9999 goes to `toInstant`.
- */
-export const instantText = (ms: number): IsoInstant => {
-  if (!(ms >= 0 && ms < YEAR_10000 && Number.isInteger(ms))) return toInstant(ms)
-  const days = Math.floor(ms / DAY_MS)
-  const d = daySlot(days)
-  let rest = ms - days * DAY_MS
-  const hour = Math.floor(rest / 3_600_000)
-  rest -= hour * 3_600_000
-  const minute = Math.floor(rest / 60_000)
-  rest -= minute * 60_000
-  const second = Math.floor(rest / 1000)
-  const milli = rest - second * 1000
-  return String.fromCharCode(
-    dayCodes[d + 1]!,
-    dayCodes[d + 2]!,
-    dayCodes[d + 3]!,
-    dayCodes[d + 4]!,
-    45,
-    dayCodes[d + 5]!,
-    dayCodes[d + 6]!,
-    45,
-    dayCodes[d + 7]!,
-    dayCodes[d + 8]!,
-    84,
-    48 + Math.floor(hour / 10),
-    48 + (hour % 10),
-    58,
-    48 + Math.floor(minute / 10),
-    48 + (minute % 10),
-    58,
-    48 + Math.floor(second / 10),
-    48 + (second % 10),
-    46,
-    48 + Math.floor(milli / 100),
-    48 + (Math.floor(milli / 10) % 10),
-    48 + (milli % 10),
-    90,
-  ) as IsoInstant
-}
 
 // ---- the archive ---------------------------------------------------------------
 
@@ -676,13 +589,13 @@ export const decodeRow = (a: TicketArchive, key: string, row: number): ArchivedT
   }
   for (let k = p; k < m; k++) if (ms[k]! > latest) latest = ms[k]!
   // One string per distinct instant where they repeat (the opening, the latest).
-  const openedAt = instantText(opened)
-  const latestAt: IsoInstant = latest === opened ? openedAt : instantText(latest)
+  const openedAt = toInstant(opened)
+  const latestAt: IsoInstant = latest === opened ? openedAt : toInstant(latest)
   const statusChanges: StatusChange[] = [{ at: openedAt, status: 'open' }]
   for (let k = 0; k < nStatus; k++) {
     const x = ms[p + k]!
     statusChanges.push({
-      at: x === latest ? latestAt : x === opened ? openedAt : instantText(x),
+      at: x === latest ? latestAt : x === opened ? openedAt : toInstant(x),
       status: TICKET_STATUSES[statuses[k]!]!,
     })
   }

@@ -358,25 +358,57 @@ const addMinutes = (m: MinutesTable, sl: TicketServiceLevels | undefined, accs: 
   for (let g = 0; g < GROUPINGS; g++) groups[j * GROUPINGS + g] = accs[g]!.id
 }
 
-const medianOfSorted = (values: Float64Array): number | null => {
+/**
+ * The median of a group's values, sorted in place: minutes, or (in a
+ * Uint32Array) minutes as `setMinutes` stores them, business ms + 1, which
+ * sort as the minutes do and are turned back into minutes before the mean of
+ * the two middle ones is taken: the same figure either way.
+ */
+const medianOfSorted = (values: Float64Array | Uint32Array): number | null => {
   if (values.length === 0) return null
   values.sort()
   const mid = values.length >> 1
-  return values.length % 2 === 1 ? values[mid]! : (values[mid - 1]! + values[mid]!) / 2
+  const asMinutes = (v: number): number => (values instanceof Uint32Array ? (v - 1) / MINUTE_MS : v)
+  return values.length % 2 === 1
+    ? asMinutes(values[mid]!)
+    : (asMinutes(values[mid - 1]!) + asMinutes(values[mid]!)) / 2
+}
+
+/** How many tickets have minutes in `column`. */
+const presentIn = (m: MinutesTable, column: MinutesColumn): number => {
+  let present = 0
+  for (let i = 0; i < m.n; i++) if (!Number.isNaN(minutesAt(column, i))) present++
+  return present
+}
+
+/**
+ * The buffer `mediansOf` sorts in, one for both columns: the stored 32-bit
+ * values themselves when every value of both is exact (the rule), else minutes
+ * in 64-bit floats. Half, then a quarter, of what a buffer of floats per
+ * column took at the end of a long replay, when its memory peaks.
+ */
+const medianBuffer = (m: MinutesTable): Float64Array | Uint32Array => {
+  const n = Math.max(presentIn(m, m.response), presentIn(m, m.resolution))
+  return m.response.odd.size === 0 && m.resolution.odd.size === 0 ? new Uint32Array(n) : new Float64Array(n)
 }
 
 /**
  * The median of each group's minutes in one column (as `median` computes it:
  * the same values, sorted): index `grouping + 1` (0: overall), then group id.
- * One buffer serves every grouping, each group's values in a range of it
- * sorted in place: an array per group and grouping was garbage the size of
- * the column six times over, enough to raise a long replay's peak memory.
+ * One buffer (`medianBuffer`) serves every grouping of both columns, each
+ * group's values in a range of it sorted in place: an array per group and
+ * grouping was garbage the size of the column six times over, enough to raise
+ * a long replay's peak memory.
  */
-const mediansOf = (m: MinutesTable, column: MinutesColumn, groupSizes: readonly number[]) => {
+const mediansOf = (
+  m: MinutesTable,
+  column: MinutesColumn,
+  groupSizes: readonly number[],
+  room: Float64Array | Uint32Array,
+) => {
   const out: (number | null)[][] = []
-  let present = 0
-  for (let i = 0; i < m.n; i++) if (!Number.isNaN(minutesAt(column, i))) present++
-  const buffer = new Float64Array(present)
+  const buffer = room.subarray(0, presentIn(m, column))
+  const raw = buffer instanceof Uint32Array
   for (let g = -1; g < GROUPINGS; g++) {
     const size = g < 0 ? 1 : groupSizes[g]!
     const counts = new Uint32Array(size)
@@ -394,7 +426,7 @@ const mediansOf = (m: MinutesTable, column: MinutesColumn, groupSizes: readonly 
       const j = i & MINUTES_MASK
       const v = minutesAt(column, i)
       if (Number.isNaN(v)) continue
-      buffer[filled[groupOf(k, j)]!++] = v
+      buffer[filled[groupOf(k, j)]!++] = raw ? column.chunks[k]![j]! : v
     }
     const medians: (number | null)[] = []
     for (let id = 0; id < size; id++)
@@ -490,9 +522,10 @@ export const synthesisAccumulator = (
 
   const finish = (majorIncidents: readonly MajorIncidentServiceLevels[]): Synthesis => {
     const sizes = [byWorkstationType, bySite, byDomain, byOwnerRole, byLevel].map((m) => m.size)
+    const room = medianBuffer(minutes)
     const minutesMedians = {
-      response: mediansOf(minutes, minutes.response, sizes),
-      resolution: mediansOf(minutes, minutes.resolution, sizes),
+      response: mediansOf(minutes, minutes.response, sizes, room),
+      resolution: mediansOf(minutes, minutes.resolution, sizes, room),
     }
     const group = (m: ReadonlyMap<string, Acc>) =>
       sortedRecord(new Map([...m.entries()].map(([k, a]) => [k, finish1(a, thresholds, minutesMedians)])))

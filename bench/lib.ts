@@ -2,7 +2,8 @@
  * What the benches share: a figure as the median of several runs with its min
  * and max, the child processes that measure in a fresh heap, and the table.
  */
-import { spawn } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
+import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -87,14 +88,37 @@ export const BENCH_DIR = dirname(fileURLToPath(import.meta.url))
 export const REPO_DIR = join(BENCH_DIR, '..')
 
 /**
- * Run one task of bench/child.ts in a fresh Node process (its own heap, JIT
- * and peak RSS) and return what it printed as its result.
+ * Where `buildChildren` compiles src/ and bench/ (tsconfig.bench.json): inside
+ * node_modules, so that the compiled files find the same packages.
+ */
+export const BUILT_DIR = join(REPO_DIR, 'node_modules', '.cache', 'soutien-bench')
+
+/**
+ * Compile src/ and bench/ to JavaScript (BUILT_DIR) for the child processes:
+ * they then run the code as `soutien` runs it, from compiled files, without
+ * tsx's loader (which adds ~60 MB to a process's RSS, and would flatter the
+ * ratio of two peak RSS). Throws with tsc's output when it fails.
+ */
+export const buildChildren = (): void => {
+  const tsc = join(dirname(createRequire(import.meta.url).resolve('typescript/package.json')), 'bin', 'tsc')
+  const r = spawnSync(process.execPath, [tsc, '-p', join(REPO_DIR, 'tsconfig.bench.json')], {
+    cwd: REPO_DIR,
+    encoding: 'utf8',
+  })
+  if (r.status !== 0)
+    throw new Error(`compiling the bench failed (tsc -p tsconfig.bench.json):\n${r.stdout}${r.stderr}`)
+}
+
+/**
+ * Run one task of bench/child.ts, compiled by `buildChildren`, in a fresh
+ * Node process (its own heap, JIT and peak RSS) and return what it printed
+ * as its result.
  */
 export const runChild = <R>(task: string, args: unknown): Promise<R> =>
   new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
-      ['--expose-gc', '--import', 'tsx', join(BENCH_DIR, 'child.ts'), task, JSON.stringify(args)],
+      ['--expose-gc', join(BUILT_DIR, 'bench', 'child.js'), task, JSON.stringify(args)],
       { cwd: REPO_DIR, stdio: ['ignore', 'pipe', 'pipe'] },
     )
     let out = ''

@@ -16,7 +16,7 @@ import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { benchDir, replicatedHistory, simulateHistory } from './histories.js'
-import { BENCH_DIR, figureOf, type Row, renderTable, runChild, targetMet } from './lib.js'
+import { BENCH_DIR, buildChildren, figureOf, type Row, renderTable, runChild, targetMet } from './lib.js'
 import {
   CALENDAR_SPANS,
   type CalendarRates,
@@ -144,6 +144,8 @@ export const runBench = async (options: BenchOptions): Promise<BenchResults> => 
   const rows: Row[] = []
   const details: Record<string, unknown> = { sizes, benchDir: benchDir(), fileSystem: fsOf(benchDir()) }
   const loads: number[][] = [loadavg()]
+  log('compiling src/ and bench/ for the measuring processes (tsconfig.bench.json)…')
+  buildChildren()
 
   // ---- the histories
   let base: string | undefined

@@ -1,6 +1,6 @@
 /**
- * One bench task in its own process: `node --expose-gc --import tsx
- * bench/child.ts <task> '<json args>'`. Prints its result as one line.
+ * One bench task in its own process, compiled by `buildChildren` (bench/lib.ts): `node --expose-gc
+ * node_modules/.cache/soutien-bench/bench/child.js <task> '<json args>'`. Prints its result as one line.
  */
 import { RESULT_PREFIX } from './lib.js'
 import { calendarBench, commandBench, floorAndReplay, replayMemory, simulationBench } from './tasks.js'

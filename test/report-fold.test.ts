@@ -15,7 +15,12 @@ import { type IsoInstant, toInstant } from '../src/domain/codec.js'
 import { type RecordedEvent, ticketStream } from '../src/domain/envelope.js'
 import type { DomainEvent, SupportPolicy } from '../src/domain/events.js'
 import { applyQuality, initialQualityState } from '../src/projections/quality.js'
-import { applyReportEvent, initialReportFold, type ReportFoldTuning } from '../src/projections/report-fold.js'
+import {
+  applyReportEvent,
+  initialReportFold,
+  type ReportFold,
+  type ReportFoldTuning,
+} from '../src/projections/report-fold.js'
 import { applyServiceLevelEvent, initialServiceLevelState } from '../src/projections/service-levels.js'
 import { emptyTicketArchive } from '../src/projections/ticket-archive.js'
 import { expectArchivedAsHeld } from './support/archive-round-trip.js'
@@ -55,6 +60,28 @@ const foldFull = (events: readonly RecordedEvent[], asOf: IsoInstant | undefined
   return { serviceLevels: sl, quality, events: events.length }
 }
 
+/**
+ * The fold's pairs of live records are exactly the live tickets that have both
+ * records, as the very objects the two states hold (a stale pair would fold
+ * an event onto a record the states no longer hold).
+ */
+const expectLivePairsMirror = (f: ReportFold): void => {
+  if (f.archive === undefined) {
+    expect(f.live.size).toBe(0)
+    return
+  }
+  const both = new Map<string, { facts: unknown; quality: unknown }>()
+  for (const [key, facts] of f.serviceLevels.tickets) {
+    const quality = Object.hasOwn(f.quality.tickets, key) ? f.quality.tickets[key] : undefined
+    if (quality !== undefined) both.set(key, { facts, quality })
+  }
+  expect([...f.live.keys()].sort()).toEqual([...both.keys()].sort())
+  for (const [key, pair] of f.live) {
+    expect(pair.facts).toBe(both.get(key)?.facts)
+    expect(pair.quality).toBe(both.get(key)?.quality)
+  }
+}
+
 const foldCompact = (
   events: readonly RecordedEvent[],
   asOf: IsoInstant | undefined,
@@ -62,7 +89,13 @@ const foldCompact = (
 ): FoldedHistory => {
   const f = initialReportFold(tuning)
   const limit = limitOf(asOf)
-  for (const e of events) if (Date.parse(e.at) <= limit) applyReportEvent(f, e)
+  let n = 0
+  for (const e of events)
+    if (Date.parse(e.at) <= limit) {
+      applyReportEvent(f, e)
+      if (++n % 97 === 0) expectLivePairsMirror(f)
+    }
+  expectLivePairsMirror(f)
   return { serviceLevels: f.serviceLevels, quality: f.quality, events: events.length, report: f }
 }
 

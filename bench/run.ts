@@ -426,20 +426,31 @@ export const runBench = async (options: BenchOptions): Promise<BenchResults> => 
   return results
 }
 
+/** Wrong arguments: exit 2, before anything is measured. */
+class UsageError extends Error {}
+
+const argsOf = () => {
+  try {
+    return parseArgs({
+      options: {
+        size: { type: 'string', default: 'full' },
+        only: { type: 'string' },
+        out: { type: 'string' },
+      },
+    })
+  } catch (err) {
+    throw new UsageError(err instanceof Error ? err.message : String(err))
+  }
+}
+
 const main = async () => {
-  const { values } = parseArgs({
-    options: {
-      size: { type: 'string', default: 'full' },
-      only: { type: 'string' },
-      out: { type: 'string' },
-    },
-  })
+  const { values } = argsOf()
   const size = values.size
-  if (size !== 'full' && size !== 'smoke') throw new Error(`--size must be full or smoke, not ${size}`)
+  if (size !== 'full' && size !== 'smoke') throw new UsageError(`--size must be full or smoke, not ${size}`)
   const only = values.only?.split(',').map((s) => s.trim())
   for (const s of only ?? [])
     if (!(SECTIONS as readonly string[]).includes(s))
-      throw new Error(`--only: unknown section ${s} (${SECTIONS.join(', ')})`)
+      throw new UsageError(`--only: unknown section ${s} (${SECTIONS.join(', ')})`)
   const r = await runBench({
     size,
     ...(only === undefined ? {} : { only: only as Section[] }),
@@ -451,4 +462,9 @@ const main = async () => {
   )
 }
 
-if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === resolve(process.argv[1])) await main()
+if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === resolve(process.argv[1]))
+  await main().catch((err: unknown) => {
+    // One sentence, no stack trace: a bad argument, a failed compilation, a child that failed.
+    process.stderr.write(`npm run bench: ${err instanceof Error ? err.message : String(err)}\n`)
+    process.exitCode = err instanceof UsageError ? 2 : 1
+  })

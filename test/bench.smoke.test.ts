@@ -3,6 +3,7 @@
  * that `npm run bench` cannot rot; and the fast paths that the benchmarks led
  * to, checked against the slow ones they replace.
  */
+import { spawnSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -14,6 +15,20 @@ import { decodeCommand } from '../src/commands/codecs.js'
 import { IsoInstant, instantMs, toInstant } from '../src/domain/codec.js'
 import { decodeRecordedEvent } from '../src/domain/envelope.js'
 import { mutate, pathsOf, slowed } from './support/json-paths.js'
+
+describe('npm run bench, given wrong arguments', () => {
+  it.each([
+    [['--size', 'huge'], '--size must be full or smoke, not huge'],
+    [['--only', 'replay,speed'], '--only: unknown section speed'],
+    [['--fast'], "Unknown option '--fast'"],
+  ])('refuses %j in one sentence, with exit code 2 and no stack trace', (args, message) => {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'bench/run.ts', ...args], { encoding: 'utf8' })
+    expect(r.status).toBe(2)
+    expect(r.stderr).toContain(`npm run bench: ${message}`)
+    expect(r.stderr).not.toMatch(/\n\s+at /)
+    expect(r.stdout).toBe('')
+  })
+})
 
 describe('npm run bench, at smoke size', () => {
   it('measures every figure, prints the table and writes results.json', async () => {

@@ -12,6 +12,8 @@ import { Readable, Writable } from 'node:stream'
 import fc from 'fast-check'
 import { isLeft } from 'fp-ts/lib/Either.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { computeReport } from '../src/cli/commands/report.js'
+import { type FoldedHistory, foldHistory } from '../src/cli/commands/sla.js'
 import type { CliIO } from '../src/cli/io.js'
 import { simulate } from '../src/cli/simulate/engine.js'
 import { type HistorySource, openHistory, STORE_BATCH, sourceOfStore } from '../src/cli/source.js'
@@ -573,5 +575,33 @@ describe('HistorySource.batches', () => {
     expect(f.batches.flat()).toEqual(f.viaEvents)
     expect(f.batchesError).toBe(f.eventsError)
     expect(f.eventsError).toContain('the disk went away')
+  })
+
+  it("hands a file's index of stream names to the report's fold, which keeps its archive there and reports as from a store", async () => {
+    // Long enough for the fold to archive: more than its 4,096 events between sweeps, over weeks.
+    let text = ''
+    await simulate({
+      seed: 12,
+      tickets: 1_200,
+      sink: (e) => {
+        text += historyLine(e)
+      },
+    })
+    const file = fresh()
+    writeFileSync(file, text)
+    const events = (await collect(readHistoryFile(file))).map((l) => ('event' in l ? l.event : undefined))
+    const store = createMemoryStore()
+    expect(isLeft(await store.importAtomically(events as never)())).toBe(false)
+    const options = { withQuality: true, label: 'reading' }
+    const fromFile = await foldHistory(await openHistory('report', file, undefined, ioOf()), ioOf(), options)
+    const fromStore = await foldHistory(sourceOfStore(store, 'the store'), ioOf(), options)
+    const archive = fromFile.report?.archive
+    expect(archive?.count).toBeGreaterThan(0)
+    // The reader numbered every stream once; the fold found each ticket there and added none.
+    expect(archive?.streams.nextRow).toBe(new Set(events.map((e) => e?.stream)).size)
+    // From a store, nobody reads ahead: the fold numbers the tickets' streams itself.
+    expect(fromStore.report?.archive?.count).toBe(archive?.count)
+    const printed = (f: FoldedHistory) => JSON.stringify(computeReport(f, {}, undefined, { series: true }))
+    expect(printed(fromFile)).toBe(printed(fromStore))
   })
 })

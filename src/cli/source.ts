@@ -7,9 +7,10 @@
 import { existsSync, statSync } from 'node:fs'
 import { isLeft } from 'fp-ts/lib/Either.js'
 import { formatProblems } from '../domain/codec.js'
+import type { IdIndex } from '../domain/compact.js'
 import type { RecordedEvent } from '../domain/envelope.js'
 import { openSqliteKeyStore } from '../store/keys.js'
-import { HistoryFileFailure, InvalidHistoryLine, readHistoryBatches } from '../store/ndjson.js'
+import { HistoryFileFailure, InvalidHistoryLine, readHistoryBatchesSharing } from '../store/ndjson.js'
 import { type EventStore, StoreFailure } from '../store/port.js'
 import { protectStore } from '../store/protected.js'
 import { openSqliteStore } from '../store/sqlite.js'
@@ -27,8 +28,11 @@ export interface HistorySource {
    * `STORE_BATCH` from a store): a replay folds each array in a plain loop
    * instead of awaiting every event. Arrays are never empty and belong to the
    * caller. Every event before an unreadable one is yielded before the error.
+   * `streams`: an index of stream names a file's reader fills as it checks
+   * the sequence of each stream, for the report's fold to share (a store's
+   * source leaves it alone).
    */
-  readonly batches: () => AsyncIterable<readonly RecordedEvent[]>
+  readonly batches: (streams?: IdIndex) => AsyncIterable<readonly RecordedEvent[]>
   readonly dispose: () => Promise<void>
 }
 
@@ -95,7 +99,7 @@ export const withKeys = (store: EventStore, keysPath: string, create: boolean): 
 export const STORE_BATCH = 512
 
 /** `events()` of a source, from its `batches()`. */
-const eventsOf = (batches: () => AsyncIterable<readonly RecordedEvent[]>) =>
+const eventsOf = (batches: HistorySource['batches']) =>
   async function* (): AsyncGenerator<RecordedEvent> {
     for await (const batch of batches()) yield* batch
   }
@@ -138,9 +142,9 @@ const fromFile = (path: string, io: CliIO): HistorySource => {
     if (statSync(path).isDirectory())
       throw dataError(`cannot read ${path}: it is a directory, not a history file.`)
   }
-  const batches = async function* (): AsyncGenerator<readonly RecordedEvent[]> {
+  const batches = async function* (streams?: IdIndex): AsyncGenerator<readonly RecordedEvent[]> {
     try {
-      yield* readHistoryBatches(path === '-' ? io.stdin : path)
+      yield* readHistoryBatchesSharing(path === '-' ? io.stdin : path, {}, streams)
     } catch (err) {
       if (err instanceof InvalidHistoryLine) {
         const l = err.problem

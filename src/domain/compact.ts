@@ -37,6 +37,9 @@ export const getF64 = (c: Column<Float64Array>, i: number): number => c.chunks[i
 export const getU32 = (c: Column<Uint32Array>, i: number): number => c.chunks[i >>> ROW_BITS]![i & ROW_MASK]!
 export const getU16 = (c: Column<Uint16Array>, i: number): number => c.chunks[i >>> ROW_BITS]![i & ROW_MASK]!
 export const getU8 = (c: Column<Uint8Array>, i: number): number => c.chunks[i >>> ROW_BITS]![i & ROW_MASK]!
+/** Row `i`, 0 when no chunk holds it yet (a row an index shared with others gave out). */
+export const getU8OrZero = (c: Column<Uint8Array>, i: number): number =>
+  c.chunks[i >>> ROW_BITS]?.[i & ROW_MASK] ?? 0
 export const setF64 = (c: Column<Float64Array>, i: number, v: number): void => {
   chunkFor(c, i)[i & ROW_MASK] = v
 }
@@ -159,6 +162,12 @@ export interface IdIndex {
   lastId: string | undefined
   lastForm: number
   lastSlot: number
+  /**
+   * The row `rowFor` gives the next id it inserts. Every user of an index
+   * shared between the reader's sequence check and the report's archive
+   * numbers rows through it, so that they never give one row to two ids.
+   */
+  nextRow: number
 }
 
 const TOMBSTONE = -1
@@ -211,6 +220,7 @@ export const emptyIdIndexPacking = (rowBits: number, tagBits: number, slots = 1 
     lastId: undefined,
     lastForm: 0,
     lastSlot: 0,
+    nextRow: 0,
   }
 }
 
@@ -571,6 +581,15 @@ export const insertId = (x: IdIndex, s: string, row: number): void => {
   x.table[slot] = tagOf(x, x.hash) | (row + 1)
   x.used++
   x.live++
+}
+
+/** The row of `s`, inserted with the next row (`nextRow`) when absent. */
+export const rowFor = (x: IdIndex, s: string): number => {
+  const found = findRow(x, s)
+  if (found >= 0) return found
+  const row = x.nextRow++
+  insertId(x, s, row)
+  return row
 }
 
 export const removeId = (x: IdIndex, s: string): void => {

@@ -19,6 +19,7 @@
  * its stream (the two projections key tickets differently then); from the first
  * such event the fold brings every ticket back and keeps them all live.
  */
+import { emptyIdIndex, type IdIndex, rowFor } from '../domain/compact.js'
 import type { RecordedEvent } from '../domain/envelope.js'
 import { getOwn, parseInstant, setOwn } from './policy-history.js'
 import {
@@ -34,9 +35,9 @@ import {
   type TicketFacts,
 } from './service-levels.js'
 import {
-  archivedRow,
   archiveTicket,
   emptyTicketArchive,
+  isArchived,
   rateArchived,
   type TicketArchive,
   takeArchived,
@@ -64,6 +65,8 @@ export interface ReportFold {
 interface LiveTicket {
   readonly facts: TicketFacts
   readonly quality: QualityTicket
+  /** Its stream's row in the archive's index of streams (where it is archived). */
+  readonly row: number
 }
 
 /** When tickets are archived: only memory depends on it, never a result (tests archive eagerly). */
@@ -76,10 +79,19 @@ export interface ReportFoldTuning {
 
 const DEFAULT_TUNING: ReportFoldTuning = { sweepEvery: 4096, quietMs: 86_400_000 }
 
-export const initialReportFold = (tuning: Partial<ReportFoldTuning> = {}): ReportFold => ({
+/**
+ * `streams`: the index of stream names the reader's sequence check fills
+ * (`readHistoryBatchesSharing`), so that the archive keeps its tickets by the
+ * reader's rows instead of a second index of the same ids; by default its
+ * own, filled as tickets come.
+ */
+export const initialReportFold = (
+  tuning: Partial<ReportFoldTuning> = {},
+  streams: IdIndex = emptyIdIndex(),
+): ReportFold => ({
   serviceLevels: initialServiceLevelState(),
   quality: initialQualityState(),
-  archive: emptyTicketArchive(),
+  archive: emptyTicketArchive(streams),
   live: new Map(),
   sinceSweep: 0,
   tuning: { ...DEFAULT_TUNING, ...tuning },
@@ -87,8 +99,8 @@ export const initialReportFold = (tuning: Partial<ReportFoldTuning> = {}): Repor
 
 type LiveTickets = Map<string, TicketFacts>
 
-const bringBack = (f: ReportFold, a: TicketArchive, key: string): void => {
-  const t = takeArchived(a, key)
+const bringBack = (f: ReportFold, a: TicketArchive, key: string, row: number): void => {
+  const t = takeArchived(a, row)
   if (t === undefined) return
   ;(f.serviceLevels.tickets as LiveTickets).set(key, t.facts)
   setOwn(f.quality.tickets as Record<string, QualityTicket>, key, t.quality)
@@ -96,8 +108,12 @@ const bringBack = (f: ReportFold, a: TicketArchive, key: string): void => {
 
 const giveUpArchiving = (f: ReportFold, a: TicketArchive): void => {
   const keys: string[] = []
-  visitArchived(a, (t) => keys.push(t.facts.ticketId))
-  for (const key of keys) bringBack(f, a, key)
+  const rows: number[] = []
+  visitArchived(a, (t, row) => {
+    keys.push(t.facts.ticketId)
+    rows.push(row)
+  })
+  for (let i = 0; i < keys.length; i++) bringBack(f, a, keys[i]!, rows[i]!)
   f.archive = undefined
   f.live.clear()
 }
@@ -111,8 +127,8 @@ const sweep = (f: ReportFold, a: TicketArchive): void => {
   for (const [key, facts] of live) {
     if (facts.lastAt >= cutoff || facts.ticketId !== key) continue
     // A ticket with both records has its pair (looking it up in `quality`, a string-keyed record, costs more).
-    const q = f.live.get(key)?.quality
-    if (q === undefined || !archiveTicket(a, facts, q)) continue
+    const pair = f.live.get(key)
+    if (pair === undefined || !archiveTicket(a, pair.row, facts, pair.quality)) continue
     live.delete(key)
     delete quality[key]
     f.live.delete(key)
@@ -146,27 +162,33 @@ export const applyReportEvent = (f: ReportFold, e: RecordedEvent): void => {
   }
   // The ticket's live clocks' record, looked up once here for the service-level fold too (undefined: not looked up).
   let found: TicketFacts | null | undefined
+  // Its stream's row, once looked up (-1: not yet).
+  let row = -1
   if (a !== undefined && key !== undefined) {
     if (e.type === 'TicketOpened' && e.data.ticketId !== key) giveUpArchiving(f, a)
     else if (a.count > 0) {
       found = f.serviceLevels.tickets.get(key) ?? null
-      const row = found === null ? archivedRow(a, key) : -1
-      if (row >= 0) {
-        if (e.type === 'SatisfactionRecorded' && rateArchived(a, row, e.data.score)) {
-          noteInstant(f, e)
-          return
+      if (found === null) {
+        row = rowFor(a.streams, e.stream)
+        if (isArchived(a, row)) {
+          if (e.type === 'SatisfactionRecorded' && rateArchived(a, row, e.data.score)) {
+            noteInstant(f, e)
+            return
+          }
+          bringBack(f, a, key, row)
+          found = undefined
         }
-        bringBack(f, a, key)
-        found = undefined
       }
     }
   }
   applyServiceLevelEventAt(f.serviceLevels, e, parseInstant(e.at), key, found)
   applyQualityInPlaceKeyed(f.quality, e, key)
-  if (f.archive !== undefined && key !== undefined) {
+  const archive = f.archive
+  if (archive !== undefined && key !== undefined) {
     const facts = f.serviceLevels.tickets.get(key)
     const quality = facts === undefined ? undefined : getOwn(f.quality.tickets, key)
-    if (facts !== undefined && quality !== undefined) f.live.set(key, { facts, quality })
+    if (facts !== undefined && quality !== undefined)
+      f.live.set(key, { facts, quality, row: row >= 0 ? row : rowFor(archive.streams, e.stream) })
   }
   afterEvent(f)
 }

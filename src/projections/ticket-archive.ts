@@ -7,9 +7,10 @@
  * incident, answers per score, each only when there is one): instants as
  * 32-bit offsets in ms from the opening, or, for the rare ticket with an
  * instant 49 days after its opening (or before it), all as epoch ms in a pool
- * of 64-bit floats. Rows are keyed by ticket id in the compact id index
- * (src/domain/compact.ts). About 95 bytes a ticket (bench histories: 43 of
- * columns, ~30 of run, ~23 of id).
+ * of 64-bit floats. A ticket's row is its stream's row in a compact index of
+ * stream names (src/domain/compact.ts), the history reader's own when the
+ * fold shares it (the ids of every ticket are then kept once). About 70 bytes
+ * a ticket (bench histories: 35 of columns, ~32 of run), its id aside.
  *
  * Why: `ServiceLevelState` and `QualityState` keep a record of objects and
  * arrays per ticket ever opened (~4 KB of heap each), so replaying years of
@@ -19,7 +20,7 @@
  *
  * A row holds exactly what the report reads and what folding later events
  * needs, so a parked ticket can be brought back (`takeArchived`) when a new
- * event of it arrives (its row and id stay, to be used again when it is
+ * event of it arrives (its row stays, to be used again when it is
  * archived again), and decoded (`visitArchived`) when the report is computed.
  * What it does not keep, because neither the report nor the fold reads it: the ticket's
  * hierarchy involvements (timers), its per-ticket `lastAt`/`lastEventAt`, the
@@ -55,7 +56,6 @@ import {
   getW,
   type IdIndex,
   idOf,
-  insertId,
   setF64,
   setU8,
   setU32,
@@ -64,6 +64,7 @@ import {
   u32,
   widening,
 } from '../domain/compact.js'
+import { ticketStream } from '../domain/envelope.js'
 import type { AgentRole, Channel, Level, Priority, SupportDomain, TicketKind } from '../domain/vocabulary.js'
 import { parseInstant } from './policy-history.js'
 import { type QualityTicket, type StatusChange, TICKET_STATUSES, type TicketStatus } from './quality.js'
@@ -165,6 +166,8 @@ const SCORE_BITS = 7
 const SCORES_IN_RUN = 6
 const HAS_FIRST_STOP = 8
 const HAS_FIRST_ESCALATION = 16
+/** The row was written once (rows are the streams' rows: most streams' never are, or not yet). */
+const WRITTEN = 32
 
 /** How many of the run's first slots hold the first stop and first escalation. */
 const heads = (extra: number): number =>
@@ -176,12 +179,21 @@ const MAX_INSTANTS = 2 + MAX_LIST + MAX_LIST + 2 * MAX_LIST + MAX_LIST
 const SATURATE = 255
 const MAX_U32 = 0xffffffff
 
-/** Tickets parked out of the live maps, keyed by ticket id (= the stream's id). */
+/**
+ * Tickets parked out of the live maps, each in the row of its stream
+ * (`ticket-` and the ticket's id) in `streams`.
+ */
 export interface TicketArchive {
   /** Archived tickets (rows taken back out are not counted). */
   count: number
+  /** One past the highest row written. */
   rowCount: number
-  readonly ids: IdIndex
+  /**
+   * The index of stream names whose rows the archive's rows are: the reader's
+   * own when it is shared (a file read with `readHistoryBatchesSharing`), so
+   * that the ids of hundreds of thousands of tickets are kept once.
+   */
+  readonly streams: IdIndex
   readonly narrow: Pool<Uint32Array>
   readonly wide: Pool<Float64Array>
   readonly cols: ReturnType<typeof makeColumns>
@@ -247,10 +259,10 @@ const makeInterners = () => ({
   article: interner(2 ** 52),
 })
 
-export const emptyTicketArchive = (): TicketArchive => ({
+export const emptyTicketArchive = (streams: IdIndex = emptyIdIndex()): TicketArchive => ({
   count: 0,
   rowCount: 0,
-  ids: emptyIdIndex(),
+  streams,
   narrow: { chunks: [], make: (n) => new Uint32Array(n), next: 0 },
   wide: { chunks: [], make: (n) => new Float64Array(n), next: 0 },
   cols: makeColumns(),
@@ -267,16 +279,22 @@ const orNaN = (x: number | null): number => (x === null ? Number.NaN : x)
 const orNull = (x: number): number | null => (Number.isNaN(x) ? null : x)
 
 /**
- * Park a ticket: its clocks' facts and its quality record, which must describe
- * the same ticket. Answers false, and keeps nothing, when the ticket does not
- * fit a row (the caller keeps it live).
+ * Park a ticket in `row`, its stream's row in `a.streams` (`rowFor` it): its
+ * clocks' facts and its quality record, which must describe the same ticket,
+ * the one of that stream. Answers false, and keeps nothing, when the ticket
+ * does not fit a row (the caller keeps it live) or is already archived.
  */
-export const archiveTicket = (a: TicketArchive, facts: TicketFacts, q: QualityTicket): boolean => {
+export const archiveTicket = (
+  a: TicketArchive,
+  row: number,
+  facts: TicketFacts,
+  q: QualityTicket,
+): boolean => {
   const key = facts.ticketId
   if (q.ticketId !== key) return false
-  // A ticket archived before and brought back keeps its row, and its run's room.
-  const before = findRow(a.ids, key)
-  if (before >= 0 && (getU8(a.cols.flags, before) & FLAG_GONE) === 0) return false
+  // A ticket archived before and brought back keeps its row's run's room.
+  const before = row < a.rowCount && (getU8(a.cols.extra, row) & WRITTEN) !== 0
+  if (before && (getU8(a.cols.flags, row) & FLAG_GONE) === 0) return false
   // Both folds saw the same events: check the facts they share agree, since a row keeps them once.
   const lastQ = facts.qualifications[facts.qualifications.length - 1]
   if (lastQ === undefined ? q.kind !== null : q.domain !== lastQ.domain || q.priority !== lastQ.priority)
@@ -379,9 +397,7 @@ export const archiveTicket = (a: TicketArchive, facts: TicketFacts, q: QualityTi
   const c = a.cols
   const codeWords = wide ? 0 : (nStatus + 7) >>> 3
   const n = m + nCited + (incident !== 0 ? 1 : 0) + (score === SCORES_IN_RUN ? 5 : 0) + codeWords
-  const room =
-    before >= 0 && (getU8(c.flags, before) & FLAG_WIDE) === (wide ? FLAG_WIDE : 0) ? runLength(a, before) : -1
-  const row = before >= 0 ? before : a.rowCount++
+  const room = before && (getU8(c.flags, row) & FLAG_WIDE) === (wide ? FLAG_WIDE : 0) ? runLength(a, row) : -1
   const at = n <= room ? getU32(c.poolAt, row) : wide ? reserve(a.wide, n) : reserve(a.narrow, n)
   setF64(c.opened, row, opened)
   setU32(c.poolAt, row, at)
@@ -421,7 +437,8 @@ export const archiveTicket = (a: TicketArchive, facts: TicketFacts, q: QualityTi
     row,
     score |
       (facts.firstStop !== null ? HAS_FIRST_STOP : 0) |
-      (facts.firstEscalation !== null ? HAS_FIRST_ESCALATION : 0),
+      (facts.firstEscalation !== null ? HAS_FIRST_ESCALATION : 0) |
+      WRITTEN,
   )
 
   // A run never straddles two chunks: written straight into its chunk.
@@ -448,7 +465,7 @@ export const archiveTicket = (a: TicketArchive, facts: TicketFacts, q: QualityTi
       w[o++] = word >>> 0
     }
   }
-  if (before < 0) insertId(a.ids, key, row)
+  if (row >= a.rowCount) a.rowCount = row + 1
   a.count++
   return true
 }
@@ -723,28 +740,36 @@ const copyArchived = ({ facts: f, quality: q }: ArchivedTicket): ArchivedTicket 
   },
 })
 
-/** The row of an archived ticket, or -1. */
-export const archivedRow = (a: TicketArchive, key: string): number => {
+/** Whether the stream row `row` (-1: none) holds an archived ticket. */
+export const isArchived = (a: TicketArchive, row: number): boolean =>
+  row >= 0 &&
+  row < a.rowCount &&
+  (getU8(a.cols.extra, row) & WRITTEN) !== 0 &&
+  (getU8(a.cols.flags, row) & FLAG_GONE) === 0
+
+/** The row of the archived ticket of `stream`, or -1. */
+export const archivedRow = (a: TicketArchive, stream: string): number => {
   if (a.count === 0) return -1
-  const row = findRow(a.ids, key)
-  return row >= 0 && (getU8(a.cols.flags, row) & FLAG_GONE) === 0 ? row : -1
+  const row = findRow(a.streams, stream)
+  return isArchived(a, row) ? row : -1
 }
 
-/** Take a ticket out of the archive (its row and id stay, for when it is archived again). */
-export const takeArchived = (a: TicketArchive, key: string): ArchivedTicket | undefined => {
-  const row = archivedRow(a, key)
-  if (row < 0) return undefined
+const TICKET_PREFIX = ticketStream('').length
+
+/** The ticket id of an archived row (its stream's name without `ticket-`). */
+const keyOf = (a: TicketArchive, row: number): string => idOf(a.streams, row).slice(TICKET_PREFIX)
+
+/** Take the ticket of `row` out of the archive (the row keeps its run's room, for when it is archived again). */
+export const takeArchived = (a: TicketArchive, row: number): ArchivedTicket | undefined => {
+  if (!isArchived(a, row)) return undefined
   setU8(a.cols.flags, row, getU8(a.cols.flags, row) | FLAG_GONE)
   a.count--
   // A copy, not decodeRow's own objects (see copyArchived).
-  return copyArchived(decodeRow(a, key, row))
+  return copyArchived(decodeRow(a, keyOf(a, row), row))
 }
 
-/** Every archived ticket, decoded one at a time (nothing retained between calls). */
-export const visitArchived = (a: TicketArchive, visit: (t: ArchivedTicket) => void): void => {
-  for (let row = 0; row < a.rowCount; row++) {
-    if ((getU8(a.cols.flags, row) & FLAG_GONE) !== 0) continue
-    const key = idOf(a.ids, row)
-    visit(decodeRow(a, key, row))
-  }
+/** Every archived ticket, decoded one at a time (nothing retained between calls), by stream row. */
+export const visitArchived = (a: TicketArchive, visit: (t: ArchivedTicket, row: number) => void): void => {
+  for (let row = 0; row < a.rowCount; row++)
+    if (isArchived(a, row)) visit(decodeRow(a, keyOf(a, row), row), row)
 }

@@ -21,7 +21,19 @@ import {
   showValue,
   toInstant,
 } from '../domain/codec.js'
-import { emptyIdIndex, f64, findRow, getF64, getU8, insertId, setF64, setU8, u8 } from '../domain/compact.js'
+import {
+  emptyIdIndex,
+  f64,
+  findRow,
+  getF64,
+  getU8,
+  getU8OrZero,
+  type IdIndex,
+  insertId,
+  setF64,
+  setU8,
+  u8,
+} from '../domain/compact.js'
 import { decodeParsedEvent, decodeRecordedEvent, type RecordedEvent, toWire } from '../domain/envelope.js'
 import {
   canImportAtomically,
@@ -200,10 +212,12 @@ const isBlank = (text: string): boolean => text.charCodeAt(0) !== 123 && text.tr
 const NO_PROBLEMS: readonly DecodeProblem[] = Object.freeze([])
 /**
  * A last revision that does not fit the sequence check's byte column (kept in
- * a map instead): only streams of more than 254 events, which are few (the
+ * a map instead): only streams of more than 254 events (revisions from 254 on), which are few (the
  * organisation's), and what an undecodable line may hold.
  */
 const ODD_REVISION = 0xff
+/** A row the check has no revision for (`revisions` holds revision + 1 in between). */
+const UNSEEN = 0
 
 const withProblem = (ps: DecodeProblem[] | undefined, p: DecodeProblem): DecodeProblem[] => {
   if (ps === undefined) return [p]
@@ -222,14 +236,17 @@ const withProblem = (ps: DecodeProblem[] | undefined, p: DecodeProblem): DecodeP
  * revision as a byte, its latest `at` in epoch ms; chunks, so that growing
  * never copies nor doubles), about 35 bytes a stream, none of them on the
  * heap the collector scans. An `at` that is not a canonical instant, or a
- * revision beyond 254 (a long stream: the organisation's) or not a count
+ * revision beyond 253 (a long stream: the organisation's) or not a count
  * (only `skip` can meet one, on a line that did not decode), is kept as
- * written, aside.
+ * written, aside. `rows`: the index of stream names to keep, when someone
+ * else reads it too (the report's fold keeps its archive's rows by the same
+ * stream rows, `readHistoryBatchesSharing`).
  */
-export const createSequenceCheck = () => {
-  const rows = emptyIdIndex()
-  let count = 0
-  /** Per row, its last revision (ODD_REVISION: it is in `oddRevisions`). */
+export const createSequenceCheck = (rows: IdIndex = emptyIdIndex()) => {
+  /**
+   * Per row, its last revision + 1 (ODD_REVISION: it is in `oddRevisions`;
+   * UNSEEN: a row of the index this check has not met, one a sharer added).
+   */
   const revisions = u8()
   const oddRevisions = new Map<number, number>()
   /** Per row, the epoch ms of its latest `at` (NaN: it is in `oddAts`). */
@@ -239,21 +256,28 @@ export const createSequenceCheck = () => {
 
   const revisionOf = (row: number): number => {
     const r = getU8(revisions, row)
-    return r === ODD_REVISION ? (oddRevisions.get(row) ?? Number.NaN) : r
+    return r === ODD_REVISION ? (oddRevisions.get(row) ?? Number.NaN) : r - 1
+  }
+  /** The row of `stream` when this check has met it, else -1 (and `found` the index's row, or -1). */
+  let found = -1
+  const metRow = (stream: string): number => {
+    found = findRow(rows, stream)
+    return found >= 0 && getU8OrZero(revisions, found) !== UNSEEN ? found : -1
   }
   const setRevision = (row: number, r: number): void => {
     // Any number may come here from an undecodable line (`skip`): all but small counts go to the map.
-    if (r >= 0 && r < ODD_REVISION && Number.isInteger(r)) {
+    if (r >= 0 && r < ODD_REVISION - 1 && Number.isInteger(r)) {
       if (oddRevisions.size > 0) oddRevisions.delete(row)
-      setU8(revisions, row, r)
+      setU8(revisions, row, r + 1)
     } else {
       setU8(revisions, row, ODD_REVISION)
       oddRevisions.set(row, r)
     }
   }
 
+  /** A row for a stream just looked up and absent (numbered by the index: it may be shared). */
   const rowOf = (stream: string): number => {
-    const row = count++
+    const row = rows.nextRow++
     insertId(rows, stream, row)
     return row
   }
@@ -274,7 +298,7 @@ export const createSequenceCheck = () => {
   }
 
   return {
-    knows: (stream: string): boolean => findRow(rows, stream) >= 0,
+    knows: (stream: string): boolean => metRow(stream) >= 0,
     /** Problems of `e` given the lines before; `firstRevision` applies to a stream seen for the first time. */
     check: (e: RecordedEvent, firstRevision = 0): readonly DecodeProblem[] => {
       // Allocated only for a line with problems: most have none.
@@ -289,7 +313,7 @@ export const createSequenceCheck = () => {
           },
         ]
       lastPosition = Math.max(lastPosition ?? -1, e.position)
-      const row0 = findRow(rows, e.stream)
+      const row0 = metRow(e.stream)
       const known = row0 < 0 ? undefined : row0
       const expected = known === undefined ? firstRevision : revisionOf(known) + 1
       if (e.revision !== expected)
@@ -303,7 +327,7 @@ export const createSequenceCheck = () => {
               : `stream ${e.stream}: revision ${e.revision} comes again or goes back (expected ${expected})`,
         })
       if (known === undefined) {
-        const row = rowOf(e.stream)
+        const row = found >= 0 ? found : rowOf(e.stream)
         setRevision(row, e.revision)
         setAt(row, e.at)
       } else {
@@ -334,11 +358,11 @@ export const createSequenceCheck = () => {
       const { stream, revision, position, at } = json
       if (typeof position === 'number') lastPosition = Math.max(lastPosition ?? -1, position)
       if (typeof revision !== 'number') return
-      const row0 = findRow(rows, stream)
+      const row0 = metRow(stream)
       const known = row0 < 0 ? undefined : row0
       const prevAt = known === undefined ? undefined : atOf(known)
       const when = typeof at === 'string' && (prevAt === undefined || at > prevAt) ? at : (prevAt ?? '')
-      const row = known ?? rowOf(stream)
+      const row = known ?? (found >= 0 ? found : rowOf(stream))
       setRevision(row, revision)
       setAt(row, when)
     },
@@ -407,8 +431,9 @@ async function* readLines(
   source: string | Readable,
   options: ReadHistoryOptions,
   sink: LineSink,
+  streams?: IdIndex,
 ): AsyncGenerator<void> {
-  const sequence = options.checkSequence === false ? undefined : createSequenceCheck()
+  const sequence = options.checkSequence === false ? undefined : createSequenceCheck(streams)
   const split = createLineSplitter()
   const onLine: OnLine = (text, line, terminated) => {
     if (isBlank(text)) return
@@ -485,9 +510,22 @@ export class InvalidHistoryLine extends Error {
  * is thrown; a file that cannot be read throws `HistoryFileFailure`. An array
  * is never empty, and belongs to the caller.
  */
-export async function* readHistoryBatches(
+export const readHistoryBatches = (
   source: string | Readable,
   options: ReadHistoryOptions = {},
+): AsyncGenerator<readonly RecordedEvent[]> => readHistoryBatchesSharing(source, options, undefined)
+
+/**
+ * `readHistoryBatches`, its sequence check keeping the stream names in
+ * `streams` (numbering their rows with `nextRow`), so that the report's fold
+ * keeps its archived tickets by the same rows instead of a second index of
+ * the same ids (src/projections/report-fold.ts). Not public: the index is
+ * internal; `checkSequence: false` leaves it untouched.
+ */
+export async function* readHistoryBatchesSharing(
+  source: string | Readable,
+  options: ReadHistoryOptions,
+  streams: IdIndex | undefined,
 ): AsyncGenerator<readonly RecordedEvent[]> {
   let batch: RecordedEvent[] = []
   let invalid: LineProblem | undefined
@@ -499,7 +537,7 @@ export async function* readHistoryBatches(
       invalid ??= eventId === undefined ? { line, problems } : { line, problems, eventId }
     },
   }
-  for await (const _ of readLines(source, options, sink)) {
+  for await (const _ of readLines(source, options, sink, streams)) {
     if (batch.length > 0) {
       const ready = batch
       batch = []

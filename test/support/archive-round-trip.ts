@@ -6,6 +6,8 @@
  * score). Shared by the archive's and the report fold's tests.
  */
 import { expect } from 'vitest'
+import { rowFor } from '../../src/domain/compact.js'
+import { ticketStream } from '../../src/domain/envelope.js'
 import type { QualityTicket } from '../../src/projections/quality.js'
 import type { TicketFacts } from '../../src/projections/service-levels.js'
 import {
@@ -16,15 +18,19 @@ import {
   type TicketArchive,
 } from '../../src/projections/ticket-archive.js'
 
-/** Archive the ticket `key`, decode its row, require what the folds held; the decoded ticket, for more checks. */
+/** Archive the ticket `key` (in its stream's row), decode its row, require what the folds held; the decoded ticket, for more checks. */
 export const expectArchivedAsHeld = (
   a: TicketArchive,
   key: string,
   facts: TicketFacts,
   q: QualityTicket,
 ): ArchivedTicket => {
-  expect(archiveTicket(a, facts, q)).toBe(true)
-  const back = decodeRow(a, key, archivedRow(a, key))
+  const row = rowFor(a.streams, ticketStream(key))
+  expect(archiveTicket(a, row, facts, q)).toBe(true)
+  expect(archivedRow(a, ticketStream(key))).toBe(row)
+  // Already archived: a second time keeps nothing.
+  expect(archiveTicket(a, row, facts, q)).toBe(false)
+  const back = decodeRow(a, key, row)
   const lastQ = facts.qualifications[facts.qualifications.length - 1]
   expect(back.facts).toEqual({
     ...facts,

@@ -4,7 +4,9 @@
  * report, what-if, trace) share: reading a `--policy` file and folding a
  * history as of an instant.
  */
+
 import { type IsoInstant, instantMs } from '../../domain/codec.js'
+import { emptyIdIndex } from '../../domain/compact.js'
 import type { SupportPolicy } from '../../domain/events.js'
 import { initialQualityState, type QualityState } from '../../projections/quality.js'
 import { applyReportEvent, initialReportFold, type ReportFold } from '../../projections/report-fold.js'
@@ -62,13 +64,15 @@ export const foldHistory = async (
   options: { readonly asOf?: IsoInstant; readonly withQuality: boolean; readonly label: string },
 ): Promise<FoldedHistory> => {
   let sl = initialServiceLevelState()
-  const report = options.withQuality ? initialReportFold() : undefined
+  // The reader's index of stream names, shared with the report's archive (ticket ids kept once).
+  const streams = options.withQuality ? emptyIdIndex() : undefined
+  const report = streams === undefined ? undefined : initialReportFold({}, streams)
   const limit = options.asOf === undefined ? undefined : instantMs(options.asOf)
   const progress = createProgress(options.label, io.stderr)
   let events = 0
   try {
     // One array per chunk, folded in a plain loop: no await per event.
-    for await (const batch of source.batches())
+    for await (const batch of source.batches(streams))
       for (const e of batch) {
         events++
         if ((events & 1023) === 0) progress.tick(events)

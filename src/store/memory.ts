@@ -162,7 +162,8 @@ export const createMemoryStore = (): EventStore & AtomicImport => {
       }
       arr.push(rec)
       log.push(rec)
-      where.set(rec.id, { stream: rec.stream, revision: rec.revision })
+      // The record itself says where it is: no object more per stored event.
+      where.set(rec.id, rec)
     }
     if (records.length > 0) for (const l of listeners) l()
   }
@@ -222,7 +223,7 @@ export const createMemoryStore = (): EventStore & AtomicImport => {
           staged.push(rec.right)
           if (!starts.has(e.stream)) starts.set(e.stream, e.revision)
           heads.set(e.stream, e.revision)
-          stagedIds.set(e.id, { stream: e.stream, revision: e.revision })
+          stagedIds.set(e.id, e)
         }
       } catch (err) {
         return E.left(unavailable(`import aborted, nothing stored: ${messageOf(err)}`, err))

@@ -407,6 +407,13 @@ export const runBench = async (options: BenchOptions): Promise<BenchResults> => 
       figure: figureOf(runs.map((r) => r.ticketsPerSecond)),
       target: { op: '>=', bound: 20_000 },
     })
+    // What the target leaves per event, against what validating, sealing and writing it alone cost.
+    rows.push({
+      key: 'simulation.floorTicketsPerSecond',
+      label: 'simulation floor: validate + seal + write each event',
+      unit: 'tickets/s',
+      figure: figureOf(runs.map((r) => r.floorTicketsPerSecond)),
+    })
     loads.push(loadavg())
   }
 

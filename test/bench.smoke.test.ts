@@ -54,6 +54,7 @@ describe('npm run bench, at smoke size', () => {
         'calendar.addBusinessTime.5bd',
         'calendar.businessTime.90bd',
         'simulation.ticketsPerSecond',
+        'simulation.floorTicketsPerSecond',
       ])
         expect(keys).toContain(key)
       for (const row of r.rows) {

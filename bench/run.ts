@@ -344,6 +344,21 @@ export const runBench = async (options: BenchOptions): Promise<BenchResults> => 
         note: 'round i with many tickets stored over round i with few, in the same pass; "as fast" read as within 10 %',
       },
       {
+        // The same pairs by the work done rather than the time taken: the
+        // process's CPU time per command (its collector's threads included),
+        // which waiting for a core on a shared machine does not inflate.
+        key: 'commands.memory.sizeRatioCpu',
+        label: 'in memory: the same, by CPU time per command',
+        unit: '×',
+        figure: figureOf(
+          memMany.map((r, i) => {
+            const f = memFew[i] ?? memFew[0]!
+            return f.processCpuMs / f.commands / (r.processCpuMs / r.commands)
+          }),
+        ),
+        note: 'process CPU time per command with few tickets stored over that with many, round by round (no target: the target is on time)',
+      },
+      {
         key: 'commands.memory.p50ms',
         label: 'in memory: p50 latency',
         unit: 'ms',

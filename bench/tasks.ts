@@ -2,7 +2,7 @@
  * The measurements themselves. Each runs inside a child process started by
  * bench/run.ts (bench/child.ts), so that every figure starts from a fresh heap.
  */
-import { rmSync } from 'node:fs'
+import { readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { Writable } from 'node:stream'
 import { StringDecoder } from 'node:string_decoder'
@@ -144,6 +144,13 @@ export interface CommandRun {
   readonly p50ms: number
   readonly p99ms: number
   readonly refused: number
+  /**
+   * CPU time of the round, ms: the main thread's (Linux, 10 ms ticks; NaN
+   * elsewhere) and the whole process's (the collector's helper threads too).
+   * Beside the wall time, they tell work from waiting for a core.
+   */
+  readonly mainThreadCpuMs: number
+  readonly processCpuMs: number
 }
 
 export interface CommandBench {
@@ -274,6 +281,18 @@ const prefill = async (store: EventStore, template: readonly RecordedEvent[], ti
   if (isLeft(r)) throw new Error(`prefill refused: ${r.left.message}`)
 }
 
+/** CPU time of this process's main thread so far, ms (Linux: /proc; NaN elsewhere). */
+const mainThreadCpuMs = (): number => {
+  try {
+    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8')
+    // After the command name (in parentheses, which may hold spaces): utime and stime are the 12th and 13th fields.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    return (Number(fields[11]) + Number(fields[12])) * 10
+  } catch {
+    return Number.NaN
+  }
+}
+
 export const commandBench = async (args: {
   store: 'memory' | 'sqlite'
   prefill: number
@@ -337,6 +356,8 @@ export const commandBench = async (args: {
     // submission to the acknowledgement (for SQLite: after the commit's fsync).
     const shares = Array.from({ length: clients }, (_, c) => lives.filter((_, i) => i % clients === c))
     collect()
+    const cpu0 = process.cpuUsage()
+    const thread0 = mainThreadCpuMs()
     const start = performance.now()
     await Promise.all(
       shares.map(async (mine) => {
@@ -349,6 +370,8 @@ export const commandBench = async (args: {
       }),
     )
     const seconds = (performance.now() - start) / 1000
+    const cpu = process.cpuUsage(cpu0)
+    const thread = mainThreadCpuMs() - thread0
     const values = Array.from(latencies)
     rounds.push({
       commands: k,
@@ -356,6 +379,8 @@ export const commandBench = async (args: {
       p50ms: percentile(values, 50),
       p99ms: percentile(values, 99),
       refused: refused - refusedBefore,
+      mainThreadCpuMs: thread,
+      processCpuMs: (cpu.user + cpu.system) / 1000,
     })
   }
   const head = await store.headPosition()()

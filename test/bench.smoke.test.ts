@@ -49,6 +49,7 @@ describe('npm run bench, at smoke size', () => {
         'commands.memory.10.perSecond',
         'commands.memory.100.perSecond',
         'commands.memory.sizeRatio',
+        'commands.memory.sizeRatioCpu',
         'commands.sqlite.perSecond',
         'commands.sqlite.p99ms',
         'calendar.addBusinessTime.5bd',

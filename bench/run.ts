@@ -425,7 +425,7 @@ export const runBench = async (options: BenchOptions): Promise<BenchResults> => 
     // What the target leaves per event, against what validating, sealing and writing it alone cost.
     rows.push({
       key: 'simulation.floorTicketsPerSecond',
-      label: 'simulation floor: validate + seal + write each event',
+      label: 'simulation floor: validate + seal + line, per event',
       unit: 'tickets/s',
       figure: figureOf(runs.map((r) => r.floorTicketsPerSecond)),
     })

@@ -474,7 +474,7 @@ export interface SimulationRun {
  * The work no simulator can skip for an event of a valid, sealed history,
  * deciding nothing: validate its data against its schema (`validateEventData`,
  * what the handler checks of every decision), seal it into its stream's hash
- * chain (`sealEvents`: the canonical form and its SHA-256) and write its
+ * chain (`sealEvents`: the canonical form and its SHA-256) and build its
  * NDJSON line (`historyLine`), on the very events `simulate` wrote. The best of
  * three passes (warm), µs per event for each part.
  */

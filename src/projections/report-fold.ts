@@ -6,7 +6,8 @@
  * Both projections keep a record per ticket ever opened. Here, every few
  * thousand events, the tickets whose stream has been quiet for a day of
  * history time are moved out of the two live maps into a compact archive
- * (src/projections/ticket-archive.ts, ~95 bytes a ticket). When an event of
+ * (src/projections/ticket-archive.ts, ~70 bytes a ticket, its id kept once in
+ * the index of stream names it shares with the reader). When an event of
  * an archived ticket arrives, a satisfaction answer is counted in place; any
  * other event (a reopening, or whatever a history holds) brings the ticket
  * back into the live maps first, and is then folded as usual. At the end,

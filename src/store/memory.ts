@@ -223,7 +223,7 @@ export const createMemoryStore = (): EventStore & AtomicImport => {
           staged.push(rec.right)
           if (!starts.has(e.stream)) starts.set(e.stream, e.revision)
           heads.set(e.stream, e.revision)
-          stagedIds.set(e.id, e)
+          stagedIds.set(e.id, rec.right)
         }
       } catch (err) {
         return E.left(unavailable(`import aborted, nothing stored: ${messageOf(err)}`, err))

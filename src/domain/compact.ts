@@ -583,13 +583,17 @@ export const insertId = (x: IdIndex, s: string, row: number): void => {
   x.live++
 }
 
-/** The row of `s`, inserted with the next row (`nextRow`) when absent. */
-export const rowFor = (x: IdIndex, s: string): number => {
-  const found = findRow(x, s)
-  if (found >= 0) return found
+/** Give `s` (not in the index; just looked up, its slot is reused) the next row (`nextRow`). */
+export const insertNextRow = (x: IdIndex, s: string): number => {
   const row = x.nextRow++
   insertId(x, s, row)
   return row
+}
+
+/** The row of `s`, inserted with the next row (`nextRow`) when absent. */
+export const rowFor = (x: IdIndex, s: string): number => {
+  const found = findRow(x, s)
+  return found >= 0 ? found : insertNextRow(x, s)
 }
 
 export const removeId = (x: IdIndex, s: string): void => {

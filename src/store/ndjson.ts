@@ -29,7 +29,7 @@ import {
   getU8,
   getU8OrZero,
   type IdIndex,
-  insertId,
+  insertNextRow,
   setF64,
   setU8,
   u8,
@@ -275,12 +275,6 @@ export const createSequenceCheck = (rows: IdIndex = emptyIdIndex()) => {
     }
   }
 
-  /** A row for a stream just looked up and absent (numbered by the index: it may be shared). */
-  const rowOf = (stream: string): number => {
-    const row = rows.nextRow++
-    insertId(rows, stream, row)
-    return row
-  }
   /** The latest `at` of a row as written (canonical instants come back as they were). */
   const atOf = (row: number): string => {
     const ms = getF64(ats, row)
@@ -327,7 +321,7 @@ export const createSequenceCheck = (rows: IdIndex = emptyIdIndex()) => {
               : `stream ${e.stream}: revision ${e.revision} comes again or goes back (expected ${expected})`,
         })
       if (known === undefined) {
-        const row = found >= 0 ? found : rowOf(e.stream)
+        const row = found >= 0 ? found : insertNextRow(rows, e.stream)
         setRevision(row, e.revision)
         setAt(row, e.at)
       } else {
@@ -362,7 +356,7 @@ export const createSequenceCheck = (rows: IdIndex = emptyIdIndex()) => {
       const known = row0 < 0 ? undefined : row0
       const prevAt = known === undefined ? undefined : atOf(known)
       const when = typeof at === 'string' && (prevAt === undefined || at > prevAt) ? at : (prevAt ?? '')
-      const row = known ?? (found >= 0 ? found : rowOf(stream))
+      const row = known ?? (found >= 0 ? found : insertNextRow(rows, stream))
       setRevision(row, revision)
       setAt(row, when)
     },

@@ -4,7 +4,6 @@
  * report, what-if, trace) share: reading a `--policy` file and folding a
  * history as of an instant.
  */
-
 import { type IsoInstant, instantMs } from '../../domain/codec.js'
 import { emptyIdIndex } from '../../domain/compact.js'
 import type { SupportPolicy } from '../../domain/events.js'
